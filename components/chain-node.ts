@@ -1,0 +1,340 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Network } from "./network";
+import { IMDS_V2_REQUIRED, asgTags, encryptedRoot, instanceRole, launchTags } from "./launch";
+import { AMI_PARAMETERS } from "../lib/config/schema";
+
+/** Tag keys the IAM conditions, the boot script and the snapshot policy match on. */
+export const UNIT_TAG = "livepeer-fleet:unit";
+export const ROLE_TAG = "livepeer-fleet:role";
+export const SNAPSHOT_TAG = "livepeer-fleet:snapshot";
+export const CHAIN_DATA_ROLE = "chain-data";
+export const CHAIN_NODE_ROLE = "chain-node";
+
+export interface ChainNodeArgs {
+  provider: aws.Provider;
+  region: string;
+  accountId: pulumi.Input<string>;
+  partition: pulumi.Input<string>;
+  /** Stack name: the value of the unit tag that scopes what this node may attach. */
+  unit: string;
+  network: Network;
+  keyArn: pulumi.Input<string>;
+  /** Policy that reads the orchestrator identity (the redeemer/reward caller runs here). */
+  identityPolicyArn: pulumi.Input<string>;
+  /** Security group of the nodes allowed to reach the RPC proxy and the redeemer. */
+  clientSecurityGroupId: pulumi.Input<string>;
+  /** Private DNS zone name; the node registers `chain.<zone>` at boot. */
+  privateZoneName: string;
+  instanceType: string;
+  /** AZ letter: the data volume lives there, so the instance must too. */
+  availabilityZone: string;
+  dataVolume: { sizeGiB: number; iops: number; throughputMiBps: number };
+  rootVolumeGiB: number;
+  rpcPort: number;
+  redeemerPort: number;
+  /** Public P2P port (TCP+UDP); when set the node runs in the public subnet. */
+  p2pPort?: number;
+  userData?: pulumi.Input<string>;
+  tags: Record<string, string>;
+}
+
+/** The DNS name every node's -ethUrl and -redeemerAddr use: stable across replacements. */
+export function chainHostName(zone: string): string {
+  return `chain.${zone}`;
+}
+
+/** What the chain node's own role may do beyond SSM: attach its volume, publish its address. */
+export function chainNodePolicy(a: {
+  partition: string;
+  region: string;
+  accountId: string;
+  unit: string;
+  keyArn: string;
+  zoneId: string;
+  hostName: string;
+}): Record<string, unknown> {
+  const ec2 = (r: string) => `arn:${a.partition}:ec2:${a.region}:${a.accountId}:${r}`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        // AttachVolume is authorized on the volume and the instance: both must carry this
+        // unit's tags, so the node can never take another unit's (or anyone's) volume.
+        Sid: "AttachOwnChainDataVolume",
+        Effect: "Allow",
+        Action: "ec2:AttachVolume",
+        Resource: ec2("volume/*"),
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${UNIT_TAG}`]: a.unit,
+            [`aws:ResourceTag/${ROLE_TAG}`]: CHAIN_DATA_ROLE,
+          },
+        },
+      },
+      {
+        Sid: "AttachToOwnChainInstance",
+        Effect: "Allow",
+        Action: "ec2:AttachVolume",
+        Resource: ec2("instance/*"),
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${UNIT_TAG}`]: a.unit,
+            [`aws:ResourceTag/${ROLE_TAG}`]: CHAIN_NODE_ROLE,
+          },
+        },
+      },
+      {
+        // DescribeVolumes has no resource-level permissions.
+        Sid: "FindVolumeState",
+        Effect: "Allow",
+        Action: "ec2:DescribeVolumes",
+        Resource: "*",
+      },
+      {
+        // Attaching a CMK-encrypted volume makes EC2 create a grant on the caller's behalf.
+        Sid: "UseUnitKeyForAttach",
+        Effect: "Allow",
+        Action: ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"],
+        Resource: a.keyArn,
+        Condition: {
+          StringEquals: { "kms:ViaService": `ec2.${a.region}.amazonaws.com` },
+          Bool: { "kms:GrantIsForAWSResource": "true" },
+        },
+      },
+      {
+        Sid: "PublishOwnAddress",
+        Effect: "Allow",
+        Action: "route53:ChangeResourceRecordSets",
+        Resource: `arn:${a.partition}:route53:::hostedzone/${a.zoneId}`,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "route53:ChangeResourceRecordSetsNormalizedRecordNames": [a.hostName],
+            "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+            "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+          },
+        },
+      },
+      {
+        Sid: "WaitForDnsChange",
+        Effect: "Allow",
+        Action: "route53:GetChange",
+        Resource: `arn:${a.partition}:route53:::change/*`,
+      },
+    ],
+  };
+}
+
+/**
+ * The region's shared chain node: an ASG of exactly one instance pinned to the data volume's AZ.
+ * The persistent, protected gp3 data volume outlives instances; each new instance attaches it at
+ * boot (IAM allows only volumes tagged for this unit) and publishes its address in a private
+ * zone, so nodes keep one stable RPC and redeemer endpoint through replacements.
+ */
+export class ChainNode extends pulumi.ComponentResource {
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly dataVolume: aws.ebs.Volume;
+  public readonly launchTemplate: aws.ec2.LaunchTemplate;
+  public readonly group: aws.autoscaling.Group;
+  public readonly role: aws.iam.Role;
+  public readonly zone: aws.route53.Zone;
+  public readonly hostName: string;
+
+  constructor(name: string, args: ChainNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("livepeer-fleet:chain:ChainNode", name, {}, opts);
+    const { provider, network, tags } = args;
+    const child = { parent: this, provider };
+    const tagged = (n: string) => ({ ...tags, Name: n });
+    const subnets = network.subnets[args.availabilityZone];
+    const publicP2p = args.p2pPort !== undefined;
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: network.vpcId,
+        description: "Chain node: RPC proxy and redeemer from the Livepeer nodes only",
+        tags: tagged(`${name}-sg`),
+      },
+      child,
+    );
+    const fromNodes: [string, number][] = [
+      ["rpc", args.rpcPort],
+      ["redeemer", args.redeemerPort],
+    ];
+    for (const [what, port] of fromNodes) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-${what}-in`,
+        {
+          securityGroupId: this.securityGroup.id,
+          description: `${what} from the Livepeer nodes`,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          referencedSecurityGroupId: args.clientSecurityGroupId,
+        },
+        child,
+      );
+    }
+    if (publicP2p) {
+      for (const proto of ["tcp", "udp"]) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-p2p-${proto}-in`,
+          {
+            securityGroupId: this.securityGroup.id,
+            description: `chain client P2P (${proto}), explicitly configured`,
+            ipProtocol: proto,
+            fromPort: args.p2pPort,
+            toPort: args.p2pPort,
+            cidrIpv4: "0.0.0.0/0",
+          },
+          child,
+        );
+      }
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-all-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "Chain peers/feeds, hosted RPC backups, AWS APIs",
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+
+    this.dataVolume = new aws.ebs.Volume(
+      `${name}-data`,
+      {
+        availabilityZone: `${args.region}${args.availabilityZone}`,
+        type: "gp3",
+        size: args.dataVolume.sizeGiB,
+        iops: args.dataVolume.iops,
+        throughput: args.dataVolume.throughputMiBps,
+        encrypted: true,
+        kmsKeyId: args.keyArn,
+        tags: {
+          ...tagged(`${name}-data`),
+          [UNIT_TAG]: args.unit,
+          [ROLE_TAG]: CHAIN_DATA_ROLE,
+          [SNAPSHOT_TAG]: "daily",
+        },
+      },
+      // Weeks of chain sync live here: never deleted by a refactor or a destroy.
+      { ...child, protect: true },
+    );
+
+    this.zone = new aws.route53.Zone(
+      `${name}-zone`,
+      {
+        name: args.privateZoneName,
+        comment: "Region unit private names (chain node)",
+        vpcs: [{ vpcId: network.vpcId, vpcRegion: args.region }],
+        tags: tagged(`${name}-zone`),
+      },
+      child,
+    );
+    this.hostName = chainHostName(args.privateZoneName);
+
+    const { role, profile } = instanceRole(name, tags, args.partition, child);
+    this.role = role;
+    new aws.iam.RolePolicyAttachment(
+      `${name}-identity`,
+      { role: role.name, policyArn: args.identityPolicyArn },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-self`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.partition, args.accountId, args.keyArn, this.zone.zoneId])
+          .apply(([partition, accountId, keyArn, zoneId]) =>
+            JSON.stringify(
+              chainNodePolicy({
+                partition,
+                region: args.region,
+                accountId,
+                unit: args.unit,
+                keyArn,
+                zoneId,
+                hostName: this.hostName,
+              }),
+            ),
+          ),
+      },
+      child,
+    );
+
+    const ami = aws.ssm.getParameterOutput(
+      { name: AMI_PARAMETERS.ubuntu },
+      { parent: this, provider },
+    );
+    const instanceTags = {
+      ...tagged(`${name}`),
+      [UNIT_TAG]: args.unit,
+      [ROLE_TAG]: CHAIN_NODE_ROLE,
+    };
+    this.launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-lt`,
+      {
+        description: "Livepeer region chain node (chain client, RPC proxy, redeemer)",
+        imageId: ami.value,
+        instanceType: args.instanceType,
+        iamInstanceProfile: { arn: profile.arn },
+        // A P2P client needs a public address; otherwise the node stays private behind NAT.
+        ...(publicP2p
+          ? {
+              networkInterfaces: [
+                {
+                  deviceIndex: 0,
+                  associatePublicIpAddress: "true",
+                  securityGroups: [this.securityGroup.id],
+                  deleteOnTermination: "true",
+                },
+              ],
+            }
+          : { vpcSecurityGroupIds: [this.securityGroup.id] }),
+        metadataOptions: IMDS_V2_REQUIRED,
+        blockDeviceMappings: encryptedRoot(args.rootVolumeGiB, args.keyArn),
+        ebsOptimized: "true",
+        monitoring: { enabled: true },
+        userData: args.userData,
+        tagSpecifications: launchTags(instanceTags),
+        updateDefaultVersion: true,
+        tags: tagged(`${name}-lt`),
+      },
+      child,
+    );
+
+    this.group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        // Exactly one, in the volume's AZ: an EBS volume attaches only within its AZ.
+        vpcZoneIdentifiers: [publicP2p ? subnets.publicSubnet.id : subnets.privateSubnet.id],
+        minSize: 1,
+        maxSize: 1,
+        desiredCapacity: 1,
+        launchTemplate: {
+          id: this.launchTemplate.id,
+          version: this.launchTemplate.latestVersion.apply(String),
+        },
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: 300,
+        instanceRefresh: {
+          strategy: "Rolling",
+          // The volume attaches to one instance at a time: the old node must stop first.
+          preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+        },
+        enabledMetrics: ["GroupInServiceInstances"],
+        tags: asgTags(tagged(`${name}-asg`)),
+      },
+      child,
+    );
+
+    this.registerOutputs({
+      dataVolumeId: this.dataVolume.id,
+      groupName: this.group.name,
+      hostName: this.hostName,
+    });
+  }
+}

@@ -1,0 +1,91 @@
+// Launch-template pieces both node kinds share, so the security posture (IMDSv2, encrypted root,
+// no SSH key) is written once and tested once. Not a component: plain input builders.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+
+/** IMDSv2 only, one hop: a process in a container on the box cannot reach the credentials. */
+export const IMDS_V2_REQUIRED: aws.types.input.ec2.LaunchTemplateMetadataOptions = {
+  httpEndpoint: "enabled",
+  httpTokens: "required",
+  httpPutResponseHopLimit: 1,
+  instanceMetadataTags: "disabled",
+};
+
+/** Root volume of Ubuntu and the Deep Learning AMIs. */
+export const ROOT_DEVICE = "/dev/sda1";
+
+export function encryptedRoot(
+  sizeGiB: number,
+  kmsKeyArn: pulumi.Input<string>,
+): aws.types.input.ec2.LaunchTemplateBlockDeviceMapping[] {
+  return [
+    {
+      deviceName: ROOT_DEVICE,
+      ebs: {
+        volumeSize: sizeGiB,
+        volumeType: "gp3",
+        encrypted: "true",
+        kmsKeyId: kmsKeyArn,
+        deleteOnTermination: "true",
+      },
+    },
+  ];
+}
+
+/** Instance and root-volume tags applied at launch (they carry the IAM-condition tags). */
+export function launchTags(
+  tags: Record<string, string>,
+): aws.types.input.ec2.LaunchTemplateTagSpecification[] {
+  return [
+    { resourceType: "instance", tags },
+    { resourceType: "volume", tags },
+  ];
+}
+
+/** An EC2 role that Session Manager can reach the instance through (no SSH anywhere). */
+export function instanceRole(
+  name: string,
+  tags: Record<string, string>,
+  partition: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): { role: aws.iam.Role; profile: aws.iam.InstanceProfile } {
+  const role = new aws.iam.Role(
+    `${name}-role`,
+    {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+      tags: { ...tags, Name: `${name}-role` },
+    },
+    opts,
+  );
+  new aws.iam.RolePolicyAttachment(
+    `${name}-ssm-core`,
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    },
+    opts,
+  );
+  const profile = new aws.iam.InstanceProfile(
+    `${name}-profile`,
+    { role: role.name, tags: { ...tags, Name: `${name}-profile` } },
+    opts,
+  );
+  return { role, profile };
+}
+
+/**
+ * Tags on the group itself. Instances and their volumes are tagged by the launch template
+ * (launchTags), so the ASG does not propagate a second, possibly different, copy.
+ */
+export function asgTags(tags: Record<string, string>): aws.types.input.autoscaling.GroupTag[] {
+  return Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false }));
+}

@@ -1,0 +1,304 @@
+// The one schema for fleet and region stack config. Every field carries its default and why in
+// its JSDoc; docs/config.md is the reference a user reads. Pure: no Pulumi imports.
+import { z } from "zod";
+import { isAddress, getAddress, ZeroAddress } from "ethers";
+import { KNOWN_REGIONS } from "../stack";
+import { parseCidr } from "../cidr";
+
+/** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
+export const NAMESPACE = "livepeer-fleet";
+
+// Named defaults: one place, referenced by the schema and by docs/config.md.
+export const DEFAULTS = {
+  availabilityZones: ["a", "b"],
+  natStrategy: "single",
+  livepeerNetwork: "arbitrum-one-mainnet",
+  /** go-livepeer's orchestrator service port (starter.go OrchestratorRpcPort). */
+  servicePort: 8935,
+  /** The health agent's port; go-livepeer itself uses 8935/7935/6935, never this one. */
+  healthPort: 8936,
+  /** Nitro needs >= 4 cores and 16 GiB (Arbitrum's node requirements). */
+  chainInstanceType: "m7i.xlarge",
+  /** Arbitrum One full (pruned) state is well over 1 TiB and grows; leave room. */
+  chainDataSizeGiB: 2000,
+  chainDataIops: 6000,
+  chainDataThroughputMiBps: 500,
+  chainRootVolumeGiB: 40,
+  /** HAProxy's JSON-RPC listener on the chain node: the port every node's -ethUrl points at. */
+  rpcPort: 8545,
+  /** go-livepeer's redeemer serves on -httpAddr, whose default port is 8935 (starter.go). */
+  redeemerPort: 8935,
+  nodeInstanceType: "g4dn.xlarge",
+  nodeMinSize: 1,
+  nodeMaxSize: 4,
+  nodeRootVolumeGiB: 100,
+  /** GPU nodes install drivers and pull go-livepeer at boot: give them 10 minutes. */
+  healthCheckGracePeriodSeconds: 600,
+  instanceWarmupSeconds: 300,
+  minHealthyPercentage: 90,
+  homeRegion: "us-east-1",
+} as const;
+
+/** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
+export const AMI_PARAMETERS = {
+  /** Canonical's Ubuntu 24.04 LTS, for the chain node and CPU node types. */
+  ubuntu: "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+  /** AWS Deep Learning Base GPU AMI (Ubuntu 22.04): NVIDIA driver preinstalled, for GPU nodes. */
+  gpu: "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
+} as const;
+
+/** GPU instance families: they get the GPU AMI and the GPU health checks. */
+export function isGpuInstanceType(instanceType: string): boolean {
+  return /^(g\d|p\d|gr\d)[a-z]*\./.test(instanceType);
+}
+
+// ---------- shared field types ----------
+
+const awsRegion = z.string().refine((r) => KNOWN_REGIONS.has(r), {
+  message: "expected an AWS region name such as us-east-1",
+});
+
+const port = z.number().int().min(1024, "expected a port number 1024-65535").max(65535);
+
+const instanceType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "expected an EC2 instance type such as g4dn.xlarge");
+
+const ethAddress = z
+  .string()
+  .refine((a) => isAddress(a) && a.toLowerCase() !== ZeroAddress, {
+    message: "expected a non-zero 0x-prefixed Ethereum address (checksummed or all lowercase)",
+  })
+  .transform((a) => getAddress(a));
+
+const cidr = z.string().superRefine((v, ctx) => {
+  const parsed = parseCidr(v);
+  if (!parsed) {
+    ctx.addIssue({ code: "custom", message: "expected an IPv4 CIDR block such as 10.10.0.0/16" });
+  } else if (parsed.prefix < 16 || parsed.prefix > 22) {
+    ctx.addIssue({
+      code: "custom",
+      message: "expected a prefix between /16 and /22 (subnets are /prefix+4 blocks)",
+    });
+  } else if (parsed.base !== parsed.network) {
+    ctx.addIssue({ code: "custom", message: "expected the network address (host bits zero)" });
+  }
+});
+
+// AWS tag rules: keys 1-128 chars, values 0-256, the `aws:` prefix is reserved.
+const tags = z.record(
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .refine((k) => !k.toLowerCase().startsWith("aws:"), {
+      message: "tag keys may not start with aws: (reserved by AWS)",
+    }),
+  z.string().max(256, "tag values are at most 256 characters"),
+);
+
+// ---------- region stack keys ----------
+
+export const NetworkSchema = z.strictObject({
+  /** VPC CIDR, /16 to /22. Required: each region gets its own non-overlapping block (add-region picks one). */
+  cidr,
+  /**
+   * AZ letters to spread over, at least 2. Default ["a", "b"]. Subnet blocks are derived from the
+   * letter, not the list position, so adding or reordering AZs never replaces existing subnets.
+   */
+  availabilityZones: z
+    .array(z.string().regex(/^[a-f]$/, "expected an AZ letter a-f"))
+    .min(2, "expected at least 2 availability zones")
+    .max(6)
+    .refine((l) => new Set(l).size === l.length, { message: "expected distinct AZ letters" })
+    .default([...DEFAULTS.availabilityZones]),
+  /** "single" (one NAT gateway, cheaper) or "perAz" (one per AZ, survives an AZ outage). Default "single". */
+  natStrategy: z.enum(["single", "perAz"]).default(DEFAULTS.natStrategy),
+});
+
+export const LivepeerSchema = z.strictObject({
+  /** go-livepeer -network. Default arbitrum-one-mainnet (Livepeer's home since Confluence). */
+  network: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, "expected a go-livepeer -network name such as arbitrum-one-mainnet")
+    .default(DEFAULTS.livepeerNetwork),
+  /** The on-chain registered orchestrator address (-ethOrchAddr on nodes). Required. */
+  orchestratorAddress: ethAddress,
+  /** Public service port on the NLB and the nodes. Default 8935. */
+  servicePort: port.default(DEFAULTS.servicePort),
+  /** Health agent port the target group checks; reachable only from inside the VPC. Default 8936. */
+  healthPort: port.default(DEFAULTS.healthPort),
+});
+
+export const DataVolumeSchema = z.strictObject({
+  /** gp3 size in GiB (1-16384). Default 2000. */
+  sizeGiB: z.number().int().min(1).max(16384).default(DEFAULTS.chainDataSizeGiB),
+  /** gp3 IOPS (3000-16000, at most 500 per GiB). Default 6000. */
+  iops: z.number().int().min(3000).max(16000).default(DEFAULTS.chainDataIops),
+  /** gp3 throughput MiB/s (125-1000, at most 0.25 per IOPS). Default 500. */
+  throughputMiBps: z.number().int().min(125).max(1000).default(DEFAULTS.chainDataThroughputMiBps),
+});
+
+export const ChainNodeSchema = z.strictObject({
+  /** Chain node instance type. Default m7i.xlarge. */
+  instanceType: instanceType.default(DEFAULTS.chainInstanceType),
+  /** "nitro" or "geth". Default: nitro for arbitrum-one-* networks, geth otherwise. */
+  client: z.enum(["nitro", "geth"]).optional(),
+  /** AZ letter the chain node and its data volume live in. Default: the first network AZ. */
+  availabilityZone: z
+    .string()
+    .regex(/^[a-f]$/, "expected an AZ letter a-f")
+    .optional(),
+  /** The persistent chain data volume (encrypted, protected, snapshotted). */
+  dataVolume: DataVolumeSchema.prefault({}),
+  /** Root volume GiB. Default 40. */
+  rootVolumeGiB: z.number().int().min(20).max(1024).default(DEFAULTS.chainRootVolumeGiB),
+  /** JSON-RPC proxy port the nodes use. Default 8545. */
+  rpcPort: port.default(DEFAULTS.rpcPort),
+  /** Redeemer port the nodes use (-redeemerAddr). Default 8935. */
+  redeemerPort: port.default(DEFAULTS.redeemerPort),
+  /**
+   * Chain client P2P port opened to the internet, TCP+UDP. Default: none (Nitro needs no inbound
+   * P2P). When set, the chain node runs in a public subnet with a public address.
+   */
+  p2pPort: port.optional(),
+});
+
+export const NodeGroupSchema = z.strictObject({
+  /** Orchestrator/transcoder instance type. Default g4dn.xlarge. */
+  instanceType: instanceType.default(DEFAULTS.nodeInstanceType),
+  /** ASG minimum. Default 1. */
+  minSize: z.number().int().min(0).max(500).default(DEFAULTS.nodeMinSize),
+  /** ASG maximum. Default 4. */
+  maxSize: z.number().int().min(1).max(500).default(DEFAULTS.nodeMaxSize),
+  /** Root volume GiB (go-livepeer data dir and segment scratch). Default 100. */
+  rootVolumeGiB: z.number().int().min(30).max(2048).default(DEFAULTS.nodeRootVolumeGiB),
+  /** Seconds before ELB health counts against a new node. Default 600. */
+  healthCheckGracePeriodSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7200)
+    .default(DEFAULTS.healthCheckGracePeriodSeconds),
+  /** Instance refresh warm-up seconds. Default 300. */
+  instanceWarmupSeconds: z.number().int().min(0).max(3600).default(DEFAULTS.instanceWarmupSeconds),
+  /** Instance refresh: percent of capacity that stays in service. Default 90. */
+  minHealthyPercentage: z.number().int().min(0).max(100).default(DEFAULTS.minHealthyPercentage),
+  /** SSM parameter holding the AMI id. Default: the GPU AMI for GPU types, Ubuntu otherwise. */
+  amiParameter: z
+    .string()
+    .regex(/^\/[A-Za-z0-9_./-]+$/, "expected an SSM parameter path starting with /")
+    .optional(),
+});
+
+export const IdentitySchema = z.strictObject({
+  /** SSM path prefix for the orchestrator keystore and passphrase. Default /livepeer-fleet/<stack>. */
+  parameterPrefix: z
+    .string()
+    .regex(/^(\/[A-Za-z0-9_.-]+)+$/, "expected an SSM path like /livepeer-fleet/prod-us-east-1")
+    .optional(),
+});
+
+/** Region stack keys (without the namespace) and their schemas. */
+export const REGION_KEYS = {
+  network: NetworkSchema,
+  livepeer: LivepeerSchema,
+  chainNode: ChainNodeSchema.prefault({}),
+  nodeGroup: NodeGroupSchema.prefault({}),
+  identity: IdentitySchema.prefault({}),
+  /** Tags on every resource, merged over the project's. Default {}. */
+  tags: tags.default({}),
+} as const;
+
+/** Fleet stack keys. */
+export const FLEET_KEYS = {
+  /** Regions in this fleet; each has a stack <fleet>-<region>. Required, at least one. */
+  regions: z
+    .array(awsRegion)
+    .min(1, "expected at least one region")
+    .refine((l) => new Set(l).size === l.length, { message: "expected each region once" }),
+  /** Region for fleet-wide resources. Default us-east-1. */
+  homeRegion: awsRegion.default(DEFAULTS.homeRegion),
+  tags: tags.default({}),
+} as const;
+
+export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ctx) => {
+  if (c.nodeGroup.minSize > c.nodeGroup.maxSize) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nodeGroup", "maxSize"],
+      message: `expected maxSize >= minSize (${c.nodeGroup.minSize})`,
+    });
+  }
+  const az = c.chainNode.availabilityZone;
+  if (az !== undefined && !c.network.availabilityZones.includes(az)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["chainNode", "availabilityZone"],
+      message: `expected one of the network's availabilityZones (${c.network.availabilityZones.join(", ")})`,
+    });
+  }
+  const v = c.chainNode.dataVolume;
+  if (v.iops > v.sizeGiB * 500) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["chainNode", "dataVolume", "iops"],
+      message: `expected at most 500 IOPS per GiB (${v.sizeGiB * 500} for ${v.sizeGiB} GiB)`,
+    });
+  }
+  if (v.throughputMiBps > v.iops / 4) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["chainNode", "dataVolume", "throughputMiBps"],
+      message: `expected at most 0.25 MiB/s per IOPS (${Math.floor(v.iops / 4)} for ${v.iops} IOPS)`,
+    });
+  }
+  const { servicePort, healthPort } = c.livepeer;
+  if (servicePort === healthPort) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["livepeer", "healthPort"],
+      message: `expected a port other than servicePort (${servicePort})`,
+    });
+  }
+  if (c.chainNode.rpcPort === c.chainNode.redeemerPort) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["chainNode", "redeemerPort"],
+      message: `expected a port other than rpcPort (${c.chainNode.rpcPort})`,
+    });
+  }
+});
+
+export const FleetConfigSchema = z.strictObject(FLEET_KEYS);
+
+export type RegionConfigInput = z.input<typeof RegionConfigSchema>;
+type ParsedRegion = z.output<typeof RegionConfigSchema>;
+export type FleetConfig = z.output<typeof FleetConfigSchema>;
+
+/** Region config with every derived default filled in: what components consume. */
+export interface RegionConfig extends ParsedRegion {
+  chainNode: ParsedRegion["chainNode"] & { client: "nitro" | "geth"; availabilityZone: string };
+  nodeGroup: ParsedRegion["nodeGroup"] & { amiParameter: string; gpu: boolean };
+  identity: { parameterPrefix: string };
+}
+
+/** Fills the defaults that depend on other fields (and on the stack name). */
+export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
+  const gpu = isGpuInstanceType(c.nodeGroup.instanceType);
+  return {
+    ...c,
+    chainNode: {
+      ...c.chainNode,
+      client:
+        c.chainNode.client ?? (c.livepeer.network.startsWith("arbitrum-one") ? "nitro" : "geth"),
+      availabilityZone: c.chainNode.availabilityZone ?? c.network.availabilityZones[0],
+    },
+    nodeGroup: {
+      ...c.nodeGroup,
+      gpu,
+      amiParameter: c.nodeGroup.amiParameter ?? (gpu ? AMI_PARAMETERS.gpu : AMI_PARAMETERS.ubuntu),
+    },
+    identity: { parameterPrefix: c.identity.parameterPrefix ?? `/livepeer-fleet/${stack}` },
+  };
+}

@@ -1,0 +1,77 @@
+// Turns one stack's evaluation into the plan's report: what it builds, what the internet reaches.
+import { parseStackName } from "../stack";
+import type { Evaluation } from "./evaluate";
+import { publicIngress, PublicIngress } from "./exposure";
+
+export interface StackReport {
+  stack: string;
+  role: "fleet" | "region";
+  region: string | null;
+  resources: {
+    type: string;
+    name: string;
+    parent: string | null;
+    inputs: Record<string, unknown>;
+  }[];
+  publicIngress: PublicIngress[];
+  nodeGroup?: { instanceType: string; minSize: number; maxSize: number };
+}
+
+/** The logical name at the end of a URN. */
+export function urnName(urn: string): string {
+  return urn.split("::").pop() ?? urn;
+}
+
+export function stackReport(e: Evaluation): StackReport {
+  const role = parseStackName(e.stack);
+  const report: StackReport = {
+    stack: e.stack,
+    role: role.role,
+    region: role.role === "region" ? role.region : null,
+    resources: e.resources.map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent ? urnName(r.parent) : null,
+      inputs: r.inputs,
+    })),
+    publicIngress: publicIngress(e.resources),
+  };
+  const asg = e.resources.find(
+    (r) => r.type === "aws:autoscaling/group:Group" && r.name.endsWith("-nodes-asg"),
+  );
+  const lt = e.resources.find(
+    (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.endsWith("-nodes-lt"),
+  );
+  if (asg) {
+    report.nodeGroup = {
+      instanceType: typeof lt?.inputs.instanceType === "string" ? lt.inputs.instanceType : "?",
+      minSize: Number(asg.inputs.minSize),
+      maxSize: Number(asg.inputs.maxSize),
+    };
+  }
+  return report;
+}
+
+export function countByType(report: StackReport): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const r of report.resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+export function renderText(report: StackReport): string {
+  const lines: string[] = [];
+  const where = report.region ? `, ${report.region}` : "";
+  lines.push(`${report.stack}  (${report.role === "region" ? "region unit" : "fleet"}${where})`);
+  lines.push(`  resources: ${report.resources.length}`);
+  for (const [type, n] of countByType(report)) lines.push(`    ${String(n).padStart(3)}  ${type}`);
+  lines.push("  reachable from the internet:");
+  if (report.publicIngress.length === 0) lines.push("    nothing");
+  for (const p of report.publicIngress) {
+    lines.push(`    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`);
+  }
+  if (report.nodeGroup) {
+    const g = report.nodeGroup;
+    lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
+  }
+  return lines.join("\n");
+}

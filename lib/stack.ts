@@ -1,0 +1,47 @@
+// Stack names carry the role: `prod` is a fleet stack, `prod-us-east-1` is the region unit of
+// fleet `prod` in us-east-1. Pure: used by index.ts, the plan, add-region and the drift check.
+import { Region } from "@pulumi/aws/types/enums";
+
+/** AWS region names known to the @pulumi/aws provider this project is built against. */
+export const KNOWN_REGIONS: ReadonlySet<string> = new Set(Object.values(Region));
+
+export type StackRole =
+  | { role: "fleet"; stack: string; fleet: string }
+  | { role: "region"; stack: string; fleet: string; region: string };
+
+const FLEET_NAME = /^[a-z][a-z0-9]{0,19}$/;
+// A region name is two or more dash-separated words ending in a digit (us-east-1, us-gov-west-1,
+// eusc-de-east-1): everything after the first dash of a region stack name.
+const REGION_STACK = /^([a-z][a-z0-9]{0,19})-([a-z]{2,5}(?:-[a-z]+)+-\d+)$/;
+
+export class StackNameError extends Error {
+  override name = "StackNameError";
+}
+
+/** Parses a stack name into its role, or throws a StackNameError saying what to do. */
+export function parseStackName(stack: string): StackRole {
+  if (FLEET_NAME.test(stack)) return { role: "fleet", stack, fleet: stack };
+  const m = REGION_STACK.exec(stack);
+  if (m) {
+    const [, fleet, region] = m;
+    if (!KNOWN_REGIONS.has(region)) {
+      throw new StackNameError(
+        `stack "${stack}": "${region}" is not an AWS region known to @pulumi/aws ` +
+          `(e.g. us-east-1, eu-west-1). Rename the stack to <fleet>-<region> with a real region.`,
+      );
+    }
+    return { role: "region", stack, fleet, region };
+  }
+  throw new StackNameError(
+    `stack "${stack}" fits neither role: name a fleet stack like "prod" (lowercase letters and ` +
+      `digits) or a region stack like "prod-us-east-1" (<fleet>-<aws region>).`,
+  );
+}
+
+export function stackFileName(stack: string): string {
+  return `Pulumi.${stack}.yaml`;
+}
+
+export function regionStackName(fleet: string, region: string): string {
+  return `${fleet}-${region}`;
+}

@@ -1,0 +1,72 @@
+import { expect } from "chai";
+import { evaluate, one, ofType, policyOf } from "./helpers/program";
+
+describe("region unit (prod-us-east-1 under the mock monitor)", () => {
+  const e = evaluate("prod-us-east-1");
+  const key = one(e, "aws:kms/key:Key", "-keys-key");
+
+  it("creates every AWS resource through the unit's explicit regional provider", () => {
+    const providers = ofType(e, "pulumi:providers:aws");
+    expect(providers).to.have.length(1);
+    expect(providers[0].inputs.region).to.equal("us-east-1");
+    const aws = e.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
+    expect(aws.length).to.be.greaterThan(40);
+    for (const r of aws) {
+      expect(r.provider, `${r.name} provider`).to.match(/pulumi:providers:aws::prod-us-east-1-aws::/);
+    }
+  });
+
+  it("spreads public and private subnets over the configured AZs with letter-derived CIDRs", () => {
+    const subnets = ofType(e, "aws:ec2/subnet:Subnet");
+    const byName = Object.fromEntries(subnets.map((s) => [s.name, s.inputs]));
+    expect(Object.keys(byName)).to.have.members(
+      ["a", "b", "c"].flatMap((az) => [`prod-us-east-1-net-public-${az}`, `prod-us-east-1-net-private-${az}`]),
+    );
+    expect(byName["prod-us-east-1-net-public-b"]).to.include({
+      availabilityZone: "us-east-1b",
+      cidrBlock: "10.10.16.0/20",
+      mapPublicIpOnLaunch: false,
+    });
+    expect(byName["prod-us-east-1-net-private-c"]).to.include({
+      availabilityZone: "us-east-1c",
+      cidrBlock: "10.10.160.0/20",
+    });
+  });
+
+  it("runs one NAT gateway per AZ for natStrategy perAz", () => {
+    expect(ofType(e, "aws:ec2/natGateway:NatGateway")).to.have.length(3);
+  });
+
+  it("has the SSM Session Manager endpoints, private DNS on", () => {
+    const svcs = ofType(e, "aws:ec2/vpcEndpoint:VpcEndpoint")
+      .filter((v) => v.inputs.vpcEndpointType === "Interface")
+      .map((v) => {
+        expect(v.inputs.privateDnsEnabled).to.equal(true);
+        return String(v.inputs.serviceName);
+      });
+    expect(svcs).to.have.members([
+      "com.amazonaws.us-east-1.ssm",
+      "com.amazonaws.us-east-1.ssmmessages",
+      "com.amazonaws.us-east-1.ec2messages",
+    ]);
+  });
+
+  it("protects the KMS key, rotates it and aliases it per stack", () => {
+    expect(key.protect).to.equal(true);
+    expect(key.inputs.enableKeyRotation).to.equal(true);
+    const alias = one(e, "aws:kms/alias:Alias", "-keys-alias");
+    expect(alias.inputs.name).to.equal("alias/livepeer-fleet/prod-us-east-1");
+  });
+
+  it("lets EC2/EBS, SSM, Auto Scaling, DLM and CloudWatch Logs use the key", () => {
+    const sids = policyOf(key).Statement.map((s) => s.Sid);
+    expect(sids).to.include.members([
+      "UseThroughEc2AndSsm",
+      "AutoScalingServiceLinkedRole",
+      "DataLifecycleManager",
+      "CloudWatchLogs",
+    ]);
+    const via = policyOf(key).Statement.find((s) => s.Sid === "UseThroughEc2AndSsm")!;
+    expect(JSON.stringify(via.Condition)).to.include("ec2.us-east-1.amazonaws.com").and.include("ssm.us-east-1.amazonaws.com");
+  });
+});
