@@ -12,7 +12,9 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
     const aws = e.resources.filter((r) => r.custom && r.type.startsWith("aws:"));
     expect(aws.length).to.be.greaterThan(40);
     for (const r of aws) {
-      expect(r.provider, `${r.name} provider`).to.match(/pulumi:providers:aws::prod-us-east-1-aws::/);
+      expect(r.provider, `${r.name} provider`).to.match(
+        /pulumi:providers:aws::prod-us-east-1-aws::/,
+      );
     }
   });
 
@@ -20,7 +22,10 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
     const subnets = ofType(e, "aws:ec2/subnet:Subnet");
     const byName = Object.fromEntries(subnets.map((s) => [s.name, s.inputs]));
     expect(Object.keys(byName)).to.have.members(
-      ["a", "b", "c"].flatMap((az) => [`prod-us-east-1-net-public-${az}`, `prod-us-east-1-net-private-${az}`]),
+      ["a", "b", "c"].flatMap((az) => [
+        `prod-us-east-1-net-public-${az}`,
+        `prod-us-east-1-net-private-${az}`,
+      ]),
     );
     expect(byName["prod-us-east-1-net-public-b"]).to.include({
       availabilityZone: "us-east-1b",
@@ -67,6 +72,8 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
       "CloudWatchLogs",
     ]);
     const via = policyOf(key).Statement.find((s) => s.Sid === "UseThroughEc2AndSsm")!;
-    expect(JSON.stringify(via.Condition)).to.include("ec2.us-east-1.amazonaws.com").and.include("ssm.us-east-1.amazonaws.com");
+    expect(JSON.stringify(via.Condition))
+      .to.include("ec2.us-east-1.amazonaws.com")
+      .and.include("ssm.us-east-1.amazonaws.com");
   });
 });

@@ -66,12 +66,17 @@ export function ofType(e: Evaluation, type: string): RecordedResource[] {
 export function one(e: Evaluation, type: string, suffix: string): RecordedResource {
   const found = ofType(e, type).filter((r) => r.name.endsWith(suffix));
   if (found.length !== 1) {
-    throw new Error(`expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+    throw new Error(
+      `expected one ${type} named *${suffix}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+    );
   }
   return found[0];
 }
 
 /** A JSON-string input (IAM and key policies) parsed. */
-export function policyOf(r: RecordedResource, input = "policy"): { Statement: Record<string, unknown>[] } {
+export function policyOf(
+  r: RecordedResource,
+  input = "policy",
+): { Statement: Record<string, unknown>[] } {
   return JSON.parse(String(r.inputs[input])) as { Statement: Record<string, unknown>[] };
 }
