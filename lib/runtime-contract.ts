@@ -1,0 +1,37 @@
+// Names shared by the infrastructure code, what runs on the instances, the alarms and the
+// maintenance jobs. One place, so a unit rename or a metric rename cannot silently break the
+// nightly restart, an alarm or a dashboard widget.
+
+/** systemd units on the instances. */
+export const UNITS = {
+  /** Chain node: the chain client (Nitro or geth). */
+  chainClient: "chain-client.service",
+  /** Chain node: HAProxy, the JSON-RPC failover proxy nodes use as -ethUrl. */
+  rpcProxy: "rpc-proxy.service",
+  /** Chain node: go-livepeer -redeemer, holding the orchestrator key (redeems and calls reward). */
+  redeemer: "livepeer-redeemer.service",
+  /** Orchestrator/transcoder node: go-livepeer -orchestrator -transcoder. */
+  livepeer: "livepeer.service",
+  /** Both kinds: the health agent. */
+  healthAgent: "livepeer-health.service",
+} as const;
+
+/**
+ * The chain node's own health agent port. `GET http://127.0.0.1:<port>/healthz` answers 200 when
+ * the local chain client is synced and its head is fresh, 503 with a JSON body otherwise. HAProxy's
+ * health check of the local backend and the nightly restart's "synced again" wait both use it.
+ */
+export const CHAIN_HEALTH_PORT = 8937;
+
+/** CloudWatch namespace for every custom metric of the fleet. */
+export const METRIC_NAMESPACE = "LivepeerFleet";
+
+/** Custom metrics published from the instances (dimension `Unit` = the stack name). */
+export const NODE_METRICS = {
+  /** Per node, dimension AutoScalingGroupName: livepeer_current_sessions_total. */
+  currentSessions: "CurrentSessions",
+  /** Chain node: seconds since the local chain head's timestamp. */
+  chainHeadAgeSeconds: "ChainHeadAgeSeconds",
+  /** Chain node: 1 when the local client is synced and fresh, else 0. */
+  chainSynced: "ChainSynced",
+} as const;
