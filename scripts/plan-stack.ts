@@ -39,6 +39,10 @@ async function main(): Promise<void> {
       e.constructor?.name === "RunError"
     ) {
       process.stderr.write(`${e.message}\n`);
+      if (raw) {
+        const n = (e as { registeredBeforeError?: number }).registeredBeforeError;
+        process.stderr.write(`resources registered before the error: ${n ?? "unknown"}\n`);
+      }
       process.exit(EXIT_INVALID_CONFIG);
     }
     process.stderr.write(`${e.stack ?? String(e)}\n`);

@@ -83,6 +83,17 @@ function formatPath(key: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** zod's words, made to say what is expected in this project's terms. */
+function friendly(issue: z.core.$ZodIssue): string {
+  // A record key failed its own schema: its message is the useful one.
+  if (issue.code === "invalid_key" && issue.issues.length > 0) return friendly(issue.issues[0]);
+  return issue.message
+    .replace(/^Invalid input: /, "")
+    .replace("expected int, received number", "expected a whole number")
+    .replace(/^Too small: expected number to be >=(\d+)$/, "expected a number >= $1")
+    .replace(/^Too big: expected number to be <=(\d+)$/, "expected a number <= $1");
+}
+
 function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   const s = JSON.stringify(v);
@@ -163,7 +174,7 @@ function validate<T>(
         continue;
       }
       const given = valueAt(merged[String(key)], path);
-      const detail = issue.message.replace(/^Invalid input: /, "");
+      const detail = friendly(issue);
       const message =
         given === undefined ? `required: ${detail}` : `${detail} (got ${describe(given)})`;
       // Blame the stack file unless the value came only from the project defaults.

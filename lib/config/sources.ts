@@ -112,9 +112,12 @@ export function runtimeSources(
   const onDisk = readStackConfig(projectDir, stack);
   const stackValues: RawConfig = {};
   for (const [k, v] of Object.entries(effective)) {
-    const setByStack = onDisk
-      ? k in onDisk
-      : !(k in projectValues) || JSON.stringify(projectValues[k]) !== JSON.stringify(v);
+    // Set by the stack when its file has it, or when the engine's value is not the project
+    // default (values from an ESC environment or the CLI arrive without a file entry).
+    const setByStack =
+      (onDisk !== undefined && k in onDisk) ||
+      !(k in projectValues) ||
+      JSON.stringify(projectValues[k]) !== JSON.stringify(v);
     if (setByStack) stackValues[k] = v;
   }
   return { stackValues, projectValues };

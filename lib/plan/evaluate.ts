@@ -215,8 +215,16 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   );
   pulumi.runtime.setAllConfig(opts.config ?? effectiveConfig(opts.projectDir, opts.stack));
 
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+  let program: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+  } catch (err) {
+    // Tell the caller how much was registered before the program failed: invalid config must
+    // fail before the first resource.
+    if (err instanceof Error) Object.assign(err, { registeredBeforeError: resources.length });
+    throw err;
+  }
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program)) {
     outputs[k] = pulumi.Output.isInstance(v)

@@ -1,0 +1,127 @@
+import { expect } from "chai";
+import { evaluate, one, ofType, policyOf } from "./helpers/program";
+
+const e = evaluate("prod-us-east-1");
+const keyArn = "arn:aws:kms:us-east-1:123456789012:key/prod-us-east-1-keys-key-key-id";
+
+describe("chain node (prod-us-east-1)", () => {
+  const volume = one(e, "aws:ebs/volume:Volume", "-chain-data");
+  const asg = one(e, "aws:autoscaling/group:Group", "-chain-asg");
+  const lt = one(e, "aws:ec2/launchTemplate:LaunchTemplate", "-chain-lt");
+
+  it("persistent gp3 data volume: sized from config, encrypted with the unit key, protected, tagged", () => {
+    expect(volume.protect).to.equal(true);
+    expect(volume.inputs).to.include({
+      availabilityZone: "us-east-1a",
+      type: "gp3",
+      size: 2000,
+      iops: 6000,
+      throughput: 500,
+      encrypted: true,
+      kmsKeyId: keyArn,
+    });
+    expect(volume.inputs.tags).to.include({
+      "livepeer-fleet:unit": "prod-us-east-1",
+      "livepeer-fleet:role": "chain-data",
+      "livepeer-fleet:snapshot": "daily",
+    });
+  });
+
+  it("is an ASG of exactly one pinned to the volume's AZ, replaced old-first", () => {
+    expect(asg.inputs).to.include({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
+    expect(asg.inputs.vpcZoneIdentifiers).to.deep.equal(["prod-us-east-1-net-private-a-id"]);
+    const prefs = (asg.inputs.instanceRefresh as { preferences: Record<string, unknown> })
+      .preferences;
+    expect(prefs.minHealthyPercentage).to.equal(0);
+  });
+
+  it("launch template: IMDSv2, encrypted root, Ubuntu AMI by SSM parameter, no SSH key, SSM profile", () => {
+    expect(lt.inputs.metadataOptions).to.deep.include({ httpTokens: "required" });
+    const [root] = lt.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[];
+    expect(root.ebs).to.include({ encrypted: "true", kmsKeyId: keyArn });
+    expect(lt.inputs).not.to.have.property("keyName");
+    expect(lt.inputs.iamInstanceProfile).to.deep.equal({
+      arn: "arn:aws:iam:us-east-1:123456789012:prod-us-east-1-chain-profile",
+    });
+    const ssm = ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find(
+      (a) => a.name === "prod-us-east-1-chain-ssm-core",
+    );
+    expect(ssm?.inputs.policyArn).to.equal("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    expect(lt.inputs.tagSpecifications).to.deep.include({
+      resourceType: "instance",
+      tags: {
+        ...(lt.inputs.tagSpecifications as { tags: Record<string, string> }[])[0].tags,
+        "livepeer-fleet:role": "chain-node",
+      },
+    });
+  });
+
+  it("only the node group reaches the RPC proxy and redeemer; nothing from the internet by default", () => {
+    const rules = ofType(e, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+      (r) => r.name.startsWith("prod-us-east-1-chain-"),
+    );
+    expect(
+      rules.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
+    ).to.have.deep.members([
+      [8545, "prod-us-east-1-nodes-sg-id"],
+      [8935, "prod-us-east-1-nodes-sg-id"],
+    ]);
+    for (const r of rules) expect(r.inputs).not.to.have.property("cidrIpv4");
+  });
+
+  it("IAM lets the node attach only volumes and instances tagged for this unit", () => {
+    const doc = policyOf(one(e, "aws:iam/rolePolicy:RolePolicy", "-chain-self"));
+    const attach = doc.Statement.filter((s) => s.Action === "ec2:AttachVolume");
+    expect(attach).to.have.length(2);
+    for (const s of attach) {
+      expect(s.Condition).to.have.nested.property(
+        "StringEquals.aws:ResourceTag/livepeer-fleet:unit",
+        "prod-us-east-1",
+      );
+    }
+    expect(attach.map((s) => s.Resource)).to.have.members([
+      "arn:aws:ec2:us-east-1:123456789012:volume/*",
+      "arn:aws:ec2:us-east-1:123456789012:instance/*",
+    ]);
+    const dns = doc.Statement.find((s) => s.Sid === "PublishOwnAddress")!;
+    expect(JSON.stringify(dns.Condition)).to.include(
+      "chain.prod-us-east-1.livepeer-fleet.internal",
+    );
+  });
+
+  it("the identity grant reads exactly the two SecureStrings and decrypts only through SSM", () => {
+    const doc = policyOf(one(e, "aws:iam/policy:Policy", "-identity-read"));
+    const read = doc.Statement.find((s) => s.Sid === "ReadOrchestratorIdentity")!;
+    expect(read.Action).to.deep.equal(["ssm:GetParameter"]);
+    expect(read.Resource).to.deep.equal([
+      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/prod-us-east-1/orchestrator/keystore",
+      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/prod-us-east-1/orchestrator/passphrase",
+    ]);
+    const decrypt = doc.Statement.find((s) => s.Sid === "DecryptThroughSsmOnly")!;
+    expect(decrypt.Resource).to.equal(keyArn);
+    expect(decrypt.Condition).to.deep.equal({
+      StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" },
+    });
+    const attached = ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
+      (a) =>
+        a.inputs.policyArn === "arn:aws:iam:us-east-1:123456789012:prod-us-east-1-identity-read",
+    );
+    expect(attached.map((a) => a.name)).to.deep.equal(["prod-us-east-1-chain-identity"]);
+  });
+
+  it("a configured P2P port moves the node to a public subnet and opens exactly that port", () => {
+    const p2p = evaluate("prod-eu-west-1", { "livepeer-fleet:chainNode": { p2pPort: 30303 } });
+    const rules = ofType(p2p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
+      (r) => r.name.includes("-chain-p2p-"),
+    );
+    expect(
+      rules.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.cidrIpv4]),
+    ).to.have.deep.members([
+      ["tcp", 30303, "0.0.0.0/0"],
+      ["udp", 30303, "0.0.0.0/0"],
+    ]);
+    expect(
+      one(p2p, "aws:autoscaling/group:Group", "-chain-asg").inputs.vpcZoneIdentifiers,
+    ).to.deep.equal(["prod-eu-west-1-net-public-a-id"]);
+  });
+});
