@@ -66,6 +66,9 @@ function build(): Record<string, unknown> {
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
     kmsKeyArn: unit.keys.keyArn,
+    // For the node runtime (-maxSessions) and the maintenance jobs; see docs/sizing.md.
+    maxSessions: unit.sizing.maxSessions,
+    maintenanceHourUtc: unit.sizing.maintenanceHourUtc,
   };
 }
 

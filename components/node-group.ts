@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Network } from "./network";
 import { IMDS_V2_REQUIRED, asgTags, encryptedRoot, instanceRole, launchTags } from "./launch";
+import { NodeScaling, NodeScalingArgs, addNodeScaling } from "./node-scaling";
 
 export interface NodeGroupArgs {
   provider: aws.Provider;
@@ -22,6 +23,11 @@ export interface NodeGroupArgs {
   healthCheckGracePeriodSeconds: number;
   instanceWarmupSeconds: number;
   minHealthyPercentage: number;
+  /**
+   * Scheduled actions and target tracking from the capacity plan (lib/sizing/region.ts).
+   * Default: none, a static group at minSize.
+   */
+  scaling?: NodeScalingArgs;
   /** Boot script; absent until the node runtime renders one. */
   userData?: pulumi.Input<string>;
   tags: Record<string, string>;
@@ -55,6 +61,7 @@ export class NodeGroup extends pulumi.ComponentResource {
   public readonly launchTemplate: aws.ec2.LaunchTemplate;
   public readonly group: aws.autoscaling.Group;
   public readonly role: aws.iam.Role;
+  public readonly scaling?: NodeScaling;
   /** The static public addresses, one per AZ: what the on-chain service URI resolves to. */
   public readonly publicIps: pulumi.Output<string>[];
 
@@ -227,7 +234,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         minSize: args.minSize,
         maxSize: args.maxSize,
         // The initial size only: scaling owns it afterwards (ignoreChanges below).
-        desiredCapacity: args.minSize,
+        desiredCapacity: args.scaling?.initialDesired ?? args.minSize,
         launchTemplate: {
           id: this.launchTemplate.id,
           version: this.launchTemplate.latestVersion.apply(String),
@@ -253,8 +260,18 @@ export class NodeGroup extends pulumi.ComponentResource {
         ],
         tags: asgTags(tagged(`${name}-asg`)),
       },
-      { ...child, ignoreChanges: ["desiredCapacity"] },
+      {
+        ...child,
+        // With a schedule, the scheduled actions own the minimum hour by hour: a deploy at a busy
+        // hour must not reset it to the daily floor. The plan's changes show on the actions.
+        ignoreChanges: args.scaling?.scheduledActions.length
+          ? ["desiredCapacity", "minSize"]
+          : ["desiredCapacity"],
+      },
     );
+    if (args.scaling) {
+      this.scaling = addNodeScaling(name, this.group.name, args.scaling, child);
+    }
 
     this.registerOutputs({
       loadBalancerDns: this.loadBalancer.dnsName,

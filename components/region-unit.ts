@@ -6,6 +6,7 @@ import { Keys } from "./keys";
 import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
 import { ChainNode, UNIT_TAG } from "./chain-node";
+import { RegionSizing, regionSizing } from "../lib/sizing/region";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -31,10 +32,17 @@ export class RegionUnit extends pulumi.ComponentResource {
   public readonly identity: Identity;
   public readonly nodeGroup: NodeGroup;
   public readonly chainNode: ChainNode;
+  /**
+   * The capacity plan: `maxSessions` for the node runtime's -maxSessions, `maintenanceHourUtc`
+   * for snapshots and the nightly restart.
+   */
+  public readonly sizing: RegionSizing;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
     const { config: c, region, stack } = args;
+    this.sizing = regionSizing(c);
+    const sizing = this.sizing;
 
     const tags = {
       ...c.tags,
@@ -90,8 +98,16 @@ export class RegionUnit extends pulumi.ComponentResource {
         keyArn: this.keys.keyArn,
         instanceType: c.nodeGroup.instanceType,
         amiParameter: c.nodeGroup.amiParameter,
-        minSize: c.nodeGroup.minSize,
-        maxSize: c.nodeGroup.maxSize,
+        minSize: sizing.minSize,
+        maxSize: sizing.maxSize,
+        scaling: sizing.capacity
+          ? {
+              scheduledActions: sizing.scheduledActions,
+              targetSessionsPerNode: sizing.targetSessionsPerNode,
+              initialDesired: sizing.initialDesired,
+              warmupSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
+            }
+          : undefined,
         rootVolumeGiB: c.nodeGroup.rootVolumeGiB,
         servicePort: c.livepeer.servicePort,
         healthPort: c.livepeer.healthPort,

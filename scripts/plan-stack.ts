@@ -9,6 +9,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluateStack } from "../lib/plan/evaluate";
 import { stackReport } from "../lib/plan/report";
+import { capacityReport } from "../lib/plan/capacity";
+import { loadRegionConfig } from "../lib/config/load";
+import { effectiveConfig, runtimeSources } from "../lib/config/sources";
+import { regionSizing } from "../lib/sizing/region";
+import { parseStackName } from "../lib/stack";
 
 const EXIT_INVALID_CONFIG = 2;
 
@@ -30,7 +35,18 @@ async function main(): Promise<void> {
   const projectDir = path.resolve(__dirname, "..");
   try {
     const evaluation = await evaluateStack({ projectDir, stack, config });
-    process.stdout.write(JSON.stringify(raw ? evaluation : stackReport(evaluation)) + "\n");
+    const report = stackReport(evaluation);
+    const role = parseStackName(stack);
+    if (!raw && role.role === "region") {
+      // The same config the program just validated: the planner is pure, so re-running it here
+      // gives exactly the numbers the scheduled actions and the policy carry.
+      const c = loadRegionConfig(
+        role,
+        runtimeSources(projectDir, stack, config ?? effectiveConfig(projectDir, stack)),
+      );
+      report.capacity = capacityReport(evaluation, regionSizing(c), c, role.region);
+    }
+    process.stdout.write(JSON.stringify(raw ? evaluation : report) + "\n");
   } catch (err) {
     const e = err as Error;
     // ConfigError, StackNameError and the RunError index.ts wraps them in: a user's mistake.

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isAddress, getAddress, ZeroAddress } from "ethers";
 import { KNOWN_REGIONS } from "../stack";
 import { parseCidr } from "../cidr";
+import { SIZING_KEYS, refineSizing } from "./sizing-schema";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -208,6 +209,8 @@ export const REGION_KEYS = {
   identity: IdentitySchema.prefault({}),
   /** Tags on every resource, merged over the project's. Default {}. */
   tags: tags.default({}),
+  /** demand, capacityModel, sizing: demand-driven sizing (lib/config/sizing-schema.ts). */
+  ...SIZING_KEYS,
 } as const;
 
 /** Fleet stack keys. */
@@ -268,6 +271,7 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
       message: `expected a port other than rpcPort (${c.chainNode.rpcPort})`,
     });
   }
+  refineSizing(c, ctx);
 });
 
 export const FleetConfigSchema = z.strictObject(FLEET_KEYS);

@@ -2,6 +2,7 @@
 import { parseStackName } from "../stack";
 import type { Evaluation } from "./evaluate";
 import { publicIngress, PublicIngress } from "./exposure";
+import { renderCapacity, type CapacityReport } from "./capacity";
 
 export interface StackReport {
   stack: string;
@@ -15,6 +16,8 @@ export interface StackReport {
   }[];
   publicIngress: PublicIngress[];
   nodeGroup?: { instanceType: string; minSize: number; maxSize: number };
+  /** Region stacks: the hourly capacity plan and the monthly cost (lib/plan/capacity.ts). */
+  capacity?: CapacityReport;
 }
 
 /** The logical name at the end of a URN. */
@@ -73,5 +76,6 @@ export function renderText(report: StackReport): string {
     const g = report.nodeGroup;
     lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
   }
+  if (report.capacity) lines.push(renderCapacity(report.capacity));
   return lines.join("\n");
 }

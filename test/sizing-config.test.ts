@@ -1,0 +1,114 @@
+import { expect } from "chai";
+import { ConfigError, deepMerge, loadRegionConfig } from "../lib/config/load";
+import { readProjectConfig, readStackConfig } from "../lib/config/sources";
+import { parseStackName } from "../lib/stack";
+import { regionSizing } from "../lib/sizing/region";
+import { PROJECT_DIR } from "./helpers/program";
+
+const STACK = "prod-us-east-1";
+const role = parseStackName(STACK) as Extract<
+  ReturnType<typeof parseStackName>,
+  { role: "region" }
+>;
+
+/** The shipped stack's config with `overrides` (full keys) deep-merged into its own values. */
+function load(overrides: Record<string, unknown> = {}) {
+  const stackValues = { ...readStackConfig(PROJECT_DIR, STACK)! };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (v === undefined) delete stackValues[k];
+    else stackValues[k] = deepMerge(stackValues[k], v);
+  }
+  return loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(PROJECT_DIR) });
+}
+
+function problems(overrides: Record<string, unknown>): string[] {
+  try {
+    load(overrides);
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return err.problems.map((p) => `${p.file}: ${p.keyPath}: ${p.message}`);
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("sizing config", () => {
+  it("loads the shipped profile and plans it within the stack's bounds", () => {
+    const s = regionSizing(load());
+    expect(s.plan!.hourly).to.have.length(24);
+    expect(s.maxSize).to.equal(8);
+    expect(s.maxSessions).to.equal(17);
+    expect(s.maintenanceHourUtc).to.equal(9);
+  });
+
+  it("names the stack file and nodeGroup.maxSize when max cannot cover the demand", () => {
+    const [p] = problems({ "livepeer-fleet:nodeGroup": { maxSize: 4 } });
+    expect(p).to.match(/^Pulumi\.prod-us-east-1\.yaml: livepeer-fleet:nodeGroup\.maxSize: /);
+    expect(p).to.include("maxSize 4 cannot cover the demand").and.include("at least 7");
+  });
+
+  it("asks for a capacity model when the instance type has none", () => {
+    const [p] = problems({ "livepeer-fleet:nodeGroup": { instanceType: "p5.48xlarge" } });
+    expect(p).to.include("livepeer-fleet:nodeGroup.instanceType").and.include("no capacity model");
+  });
+
+  it("rejects a profile that is not 24 hourly values", () => {
+    const [p] = problems({ "livepeer-fleet:demand": { peakStreams: [1, 2, 3] } });
+    expect(p).to.include("livepeer-fleet:demand.peakStreams").and.include("24 values");
+  });
+
+  it("rejects a ladder without the source's own rendition", () => {
+    const [p] = problems({
+      "livepeer-fleet:demand": {
+        ladder: [
+          { name: "720p0", width: 1280, height: 720, fps: 30 },
+          { name: "240p0", width: 426, height: 240, fps: 30 },
+        ],
+      },
+    });
+    expect(p).to.include("livepeer-fleet:demand.ladder").and.include('named "source"');
+  });
+
+  it("blames the stack file for its own capacity override, at the full key path", () => {
+    const [p] = problems({
+      "livepeer-fleet:capacityModel": { "g4dn.xlarge": { pixelsPerSecond: -1 } },
+    });
+    expect(p).to.match(
+      /^Pulumi\.prod-us-east-1\.yaml: livepeer-fleet:capacityModel\.g4dn\.xlarge\.pixelsPerSecond: /,
+    );
+  });
+
+  it("requires a default price and a source for every number", () => {
+    const ps = problems({
+      "livepeer-fleet:capacityModel": {
+        "g9.xlarge": {
+          pixelsPerSecond: 1e9,
+          pixelsSource: "x",
+          hourlyUsd: { "us-east-1": 1 },
+          priceSource: "https://aws.amazon.com/ec2/pricing/",
+        },
+      },
+    });
+    expect(ps.join("\n"))
+      .to.include("capacityModel.g9.xlarge.pixelsSource")
+      .and.include("capacityModel.g9.xlarge.hourlyUsd");
+  });
+
+  it("rejects a node type that cannot carry one stream of the ladder", () => {
+    const [p] = problems({
+      "livepeer-fleet:capacityModel": { "g4dn.xlarge": { pixelsPerSecond: 1e6 } },
+    });
+    expect(p)
+      .to.include("capacityModel.g4dn.xlarge.pixelsPerSecond")
+      .and.include("less than one stream");
+  });
+
+  it("without a profile: a static group at minSize, target tracking and -maxSessions still set", () => {
+    const s = regionSizing(load({ "livepeer-fleet:demand": undefined }));
+    expect(s.plan).to.equal(undefined);
+    expect(s.scheduledActions).to.deep.equal([]);
+    expect(s.minSize).to.equal(2);
+    expect(s.maxSessions).to.equal(17); // the common ladder on g4dn.xlarge
+    expect(s.maintenanceHourUtc).to.equal(4);
+  });
+});
