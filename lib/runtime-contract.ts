@@ -62,14 +62,3 @@ export const WATCHER_METRICS = {
   /** 1 when the watcher's alert condition for a missed reward holds. */
   rewardMissed: "RewardMissed",
 } as const;
-
-/**
- * Counted from the unit's maintenance event log by metric filters (dimension `Unit`): one datum per
- * nightly restart window that ended in that state.
- */
-export const MAINTENANCE_METRICS = {
-  restartSucceeded: "ChainRestartSucceeded",
-  restartFailed: "ChainRestartFailed",
-  /** DLM put the snapshot policy in its ERROR state (role, key or quota problem). */
-  snapshotPolicyError: "SnapshotPolicyError",
-} as const;
