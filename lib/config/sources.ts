@@ -112,9 +112,12 @@ export function runtimeSources(
   const onDisk = readStackConfig(projectDir, stack);
   const stackValues: RawConfig = {};
   for (const [k, v] of Object.entries(effective)) {
-    const setByStack = onDisk
-      ? k in onDisk
-      : !(k in projectValues) || JSON.stringify(projectValues[k]) !== JSON.stringify(v);
+    // A key the engine hands over that the project does not define, or defines differently, came
+    // from the stack even when the file on disk does not show it (config passed at run time).
+    const setByStack =
+      (onDisk !== undefined && k in onDisk) ||
+      !(k in projectValues) ||
+      JSON.stringify(projectValues[k]) !== JSON.stringify(v);
     if (setByStack) stackValues[k] = v;
   }
   return { stackValues, projectValues };
