@@ -6,6 +6,7 @@ import { Keys } from "./keys";
 import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
 import { ChainNode, UNIT_TAG } from "./chain-node";
+import { Operations } from "./operations";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -31,6 +32,7 @@ export class RegionUnit extends pulumi.ComponentResource {
   public readonly identity: Identity;
   public readonly nodeGroup: NodeGroup;
   public readonly chainNode: ChainNode;
+  public readonly operations: Operations;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
@@ -127,12 +129,34 @@ export class RegionUnit extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.operations = new Operations(
+      `${name}-ops`,
+      {
+        provider,
+        region,
+        accountId,
+        partition,
+        unit: stack,
+        keyArn: this.keys.keyArn,
+        // The demand planner's lowest-demand hour replaces this when it lands.
+        maintenanceHourUtc: c.maintenance.hourUtc,
+        config: c,
+        loadBalancerArnSuffix: this.nodeGroup.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: this.nodeGroup.targetGroup.arnSuffix,
+        nodeGroupName: this.nodeGroup.group.name,
+        nodeGroupMaxSize: c.nodeGroup.maxSize,
+        tags,
+      },
+      { parent: this },
+    );
+
     this.registerOutputs({
       vpcId: this.network.vpcId,
       keyArn: this.keys.keyArn,
       loadBalancerDns: this.nodeGroup.loadBalancer.dnsName,
       publicIps: this.nodeGroup.publicIps,
       chainHost: this.chainNode.hostName,
+      alarmTopicArn: this.operations.alarms.topic.arn,
     });
   }
 }

@@ -219,13 +219,13 @@ export function operationsIssues(c: Parsed): Issue[] {
   if (!known && c.rewardWatcher.controllerAddress === undefined) {
     issues.push({
       path: ["rewardWatcher", "controllerAddress"],
-      message: `required for network ${c.livepeer.network}: set the Livepeer Controller address (defaults exist only for ${Object.keys(KNOWN_NETWORKS).join(", ")})`,
+      message: `set the Livepeer Controller address: network ${c.livepeer.network} has no default (only ${Object.keys(KNOWN_NETWORKS).join(", ")} has)`,
     });
   }
   if (!known && c.rewardWatcher.chainId === undefined) {
     issues.push({
       path: ["rewardWatcher", "chainId"],
-      message: `required for network ${c.livepeer.network}: set the chain id the watcher's RPC must serve`,
+      message: `set the chain id the watcher's RPC must serve: network ${c.livepeer.network} has no default`,
     });
   }
   const copy = c.snapshots.crossRegionCopy;
