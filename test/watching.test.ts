@@ -1,7 +1,9 @@
 // The reward watcher Lambda, the alarms with their SNS topic, and the dashboard, as the real
 // program registers them under the mock monitor.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { expect } from "chai";
-import { evaluate, one, ofType, policyOf } from "./helpers/program";
+import { PROJECT_DIR, evaluate, one, ofType, policyOf } from "./helpers/program";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 import { METRIC_NAMESPACE, NODE_METRICS, WATCHER_METRICS } from "../lib/runtime-contract";
 import { knownMetrics } from "../lib/monitoring/aws-metrics";
@@ -272,6 +274,13 @@ describe("alarms and their SNS topic under the mock monitor", () => {
     expect(a["chain-restart-failed"].inputs.okActions).to.deep.equal([]);
     expect(a["snapshot-failed"].inputs.okActions).to.deep.equal([]);
     expect(a["reward-not-called"].inputs.okActions).to.deep.equal([topicArn]);
+  });
+
+  it("lists every alarm in docs/monitoring.md", () => {
+    const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "monitoring.md"), "utf8");
+    for (const key of [...Object.keys(EXPECTED), "snapshot-copy-failed"]) {
+      expect(doc, key).to.include(`| \`${key}\``);
+    }
   });
 
   it("encrypts the topic with the unit key, whose policy lets CloudWatch use it", () => {
