@@ -66,6 +66,8 @@ function build(): Record<string, unknown> {
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
     kmsKeyArn: unit.keys.keyArn,
+    alarmTopicArn: unit.operations.alarms.topic.arn,
+    dashboardName: unit.operations.dashboard.dashboard.dashboardName,
   };
 }
 
