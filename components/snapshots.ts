@@ -150,15 +150,15 @@ export class Snapshots extends pulumi.ComponentResource {
       `${name}-dlm-role`,
       {
         description: `Data Lifecycle Manager for ${args.unit}'s volumes`,
-        assumeRolePolicy: pulumi.jsonStringify({
+        assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
             {
               Effect: "Allow",
               Principal: { Service: "dlm.amazonaws.com" },
               Action: "sts:AssumeRole",
-              // Only DLM acting for this account (confused-deputy guard).
-              Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
+              // No aws:SourceAccount condition: DLM's documentation does not say it sets one when
+              // assuming its role, and a condition it does not meet would stop every snapshot.
             },
           ],
         }),
