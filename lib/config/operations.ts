@@ -43,6 +43,11 @@ export const KNOWN_NETWORKS: Record<string, { controller: string; chainId: numbe
   },
 };
 
+/** The network's preset, if this fleet knows one (own keys only: "constructor" is no network). */
+function knownNetwork(network: string): { controller: string; chainId: number } | undefined {
+  return Object.hasOwn(KNOWN_NETWORKS, network) ? KNOWN_NETWORKS[network] : undefined;
+}
+
 const ethAddress = z
   .string()
   .refine((a) => isAddress(a) && a.toLowerCase() !== ZeroAddress, {
@@ -215,7 +220,7 @@ interface Issue {
 /** Cross-field checks (called from the region schema's superRefine). */
 export function operationsIssues(c: Parsed): Issue[] {
   const issues: Issue[] = [];
-  const known = KNOWN_NETWORKS[c.livepeer.network];
+  const known = knownNetwork(c.livepeer.network);
   if (!known && c.rewardWatcher.controllerAddress === undefined) {
     issues.push({
       path: ["rewardWatcher", "controllerAddress"],
@@ -275,13 +280,14 @@ export interface ResolvedOperations {
 
 /** Derived defaults; operationsIssues has already rejected what cannot be derived. */
 export function resolveOperations(c: Parsed, parameterPrefix: string): ResolvedOperations {
-  const known = KNOWN_NETWORKS[c.livepeer.network];
+  const known = knownNetwork(c.livepeer.network);
   const w = c.rewardWatcher;
   return {
     rewardWatcher: {
       ...w,
-      controllerAddress: w.controllerAddress ?? known.controller,
-      chainId: w.chainId ?? known.chainId,
+      // operationsIssues has rejected a missing value without a preset.
+      controllerAddress: w.controllerAddress ?? known!.controller,
+      chainId: w.chainId ?? known!.chainId,
       rpcUrlParameter: w.rpcUrlParameter ?? `${parameterPrefix}/watcher/rpc-url`,
       gasAccounts: w.gasAccounts ?? [c.livepeer.orchestratorAddress],
     },
