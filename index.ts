@@ -69,6 +69,8 @@ function build(): Record<string, unknown> {
     // For the node runtime (-maxSessions) and the maintenance jobs; see docs/sizing.md.
     maxSessions: unit.sizing.maxSessions,
     maintenanceHourUtc: unit.sizing.maintenanceHourUtc,
+    alarmTopicArn: unit.operations.alarms.topic.arn,
+    dashboardName: unit.operations.dashboard.dashboard.dashboardName,
   };
 }
 

@@ -29,7 +29,8 @@ export interface ChainNodeArgs {
   instanceType: string;
   /** AZ letter: the data volume lives there, so the instance must too. */
   availabilityZone: string;
-  dataVolume: { sizeGiB: number; iops: number; throughputMiBps: number };
+  /** snapshotId: build the volume from this snapshot (restore; see docs/monitoring.md). */
+  dataVolume: { sizeGiB: number; iops: number; throughputMiBps: number; snapshotId?: string };
   rootVolumeGiB: number;
   rpcPort: number;
   redeemerPort: number;
@@ -210,6 +211,10 @@ export class ChainNode extends pulumi.ComponentResource {
         size: args.dataVolume.sizeGiB,
         iops: args.dataVolume.iops,
         throughput: args.dataVolume.throughputMiBps,
+        // Restore path: the volume starts as a copy of this snapshot instead of empty. Changing it
+        // on an existing volume is a replacement, which `protect` below refuses until an operator
+        // follows the restore procedure in docs/monitoring.md.
+        snapshotId: args.dataVolume.snapshotId,
         encrypted: true,
         kmsKeyId: args.keyArn,
         tags: {

@@ -7,6 +7,7 @@ import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
 import { ChainNode, UNIT_TAG } from "./chain-node";
 import { RegionSizing, regionSizing } from "../lib/sizing/region";
+import { Operations } from "./operations";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -37,6 +38,7 @@ export class RegionUnit extends pulumi.ComponentResource {
    * for snapshots and the nightly restart.
    */
   public readonly sizing: RegionSizing;
+  public readonly operations: Operations;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
@@ -143,12 +145,35 @@ export class RegionUnit extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    this.operations = new Operations(
+      `${name}-ops`,
+      {
+        provider,
+        region,
+        accountId,
+        partition,
+        unit: stack,
+        keyArn: this.keys.keyArn,
+        // The demand planner's lowest-demand hour replaces this when it lands.
+        // The demand planner's quietest hour when the stack has a demand profile, else config.
+        maintenanceHourUtc: sizing.plan ? sizing.maintenanceHourUtc : c.maintenance.hourUtc,
+        config: c,
+        loadBalancerArnSuffix: this.nodeGroup.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: this.nodeGroup.targetGroup.arnSuffix,
+        nodeGroupName: this.nodeGroup.group.name,
+        nodeGroupMaxSize: c.nodeGroup.maxSize,
+        tags,
+      },
+      { parent: this },
+    );
+
     this.registerOutputs({
       vpcId: this.network.vpcId,
       keyArn: this.keys.keyArn,
       loadBalancerDns: this.nodeGroup.loadBalancer.dnsName,
       publicIps: this.nodeGroup.publicIps,
       chainHost: this.chainNode.hostName,
+      alarmTopicArn: this.operations.alarms.topic.arn,
     });
   }
 }

@@ -35,3 +35,30 @@ export const NODE_METRICS = {
   /** Chain node: 1 when the local client is synced and fresh, else 0. */
   chainSynced: "ChainSynced",
 } as const;
+
+/** The dimension every unit-level custom metric carries: the stack name. */
+export const UNIT_DIMENSION = "Unit";
+
+/** Published by the reward watcher Lambda every run (dimension `Unit`). */
+export const WATCHER_METRICS = {
+  /** 1 on every run that read the chain; its absence is the "watcher silent" alarm. */
+  heartbeat: "WatcherHeartbeat",
+  /** 1 when the run could not read the chain (unreachable RPC, wrong chain, not a Controller). */
+  chainReadFailed: "WatcherChainReadFailed",
+  currentRound: "CurrentRound",
+  lastRewardRound: "LastRewardRound",
+  /** Blocks into the round / round length, 0..1. */
+  roundProgress: "RoundProgress",
+  /** 1 once reward is called this round (lastRewardRound or a Reward event), else 0. */
+  rewardCalled: "RewardCalledThisRound",
+  /** Round progress while an active orchestrator's reward is still due; 0 otherwise. */
+  rewardPendingFraction: "RewardPendingRoundFraction",
+  /** L1 blocks into a round nobody has initialized; 0 once initialized. */
+  uninitializedBlocks: "BlocksIntoUninitializedRound",
+  /** 1 when the orchestrator is in the active set this round. */
+  orchestratorActive: "OrchestratorActive",
+  /** Lowest ETH balance among the gas-paying accounts, in ETH. */
+  gasBalanceEth: "GasBalanceEth",
+  /** 1 when the watcher's alert condition for a missed reward holds. */
+  rewardMissed: "RewardMissed",
+} as const;

@@ -13,6 +13,7 @@ import {
   resolveDerived,
 } from "./schema";
 import { StackRole, stackFileName } from "../stack";
+import { regionOperationsIssues } from "./operations";
 
 export const PROJECT_FILE = "Pulumi.yaml";
 
@@ -197,6 +198,16 @@ export function loadRegionConfig(
 ): RegionConfig {
   const v = validate(RegionConfigSchema, REGION_KEYS, FLEET_KEYS, role, sources);
   if (!v.value) throw new ConfigError(v.problems);
+  // Checks that need the region from the stack name, which the schema does not see.
+  const regional = regionOperationsIssues(v.value, role.region).map(({ path, message }) => {
+    const [key, ...rest] = path;
+    return {
+      file: sources.stackFile ?? stackFileName(role.stack),
+      keyPath: formatPath(String(key), rest),
+      message,
+    };
+  });
+  if (regional.length > 0) throw new ConfigError(regional);
   return resolveDerived(v.value, role.stack);
 }
 

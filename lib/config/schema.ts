@@ -5,6 +5,13 @@ import { isAddress, getAddress, ZeroAddress } from "ethers";
 import { KNOWN_REGIONS } from "../stack";
 import { parseCidr } from "../cidr";
 import { SIZING_KEYS, refineSizing } from "./sizing-schema";
+import {
+  OPERATIONS_KEYS,
+  ResolvedOperations,
+  operationsIssues,
+  resolveOperations,
+  snapshotIdField,
+} from "./operations";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -138,6 +145,12 @@ export const DataVolumeSchema = z.strictObject({
   iops: z.number().int().min(3000).max(16000).default(DEFAULTS.chainDataIops),
   /** gp3 throughput MiB/s (125-1000, at most 0.25 per IOPS). Default 500. */
   throughputMiBps: z.number().int().min(125).max(1000).default(DEFAULTS.chainDataThroughputMiBps),
+  /**
+   * Build the volume from this EBS snapshot (restore, or seeding a new region from a copy).
+   * Default: none (an empty volume that syncs from genesis). See docs/monitoring.md before changing
+   * it on a unit whose volume exists: that is a protected replacement.
+   */
+  snapshotId: snapshotIdField,
 });
 
 export const ChainNodeSchema = z.strictObject({
@@ -211,6 +224,7 @@ export const REGION_KEYS = {
   tags: tags.default({}),
   /** demand, capacityModel, sizing: demand-driven sizing (lib/config/sizing-schema.ts). */
   ...SIZING_KEYS,
+  ...OPERATIONS_KEYS,
 } as const;
 
 /** Fleet stack keys. */
@@ -264,6 +278,7 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
       message: `expected a port other than servicePort (${servicePort})`,
     });
   }
+  for (const issue of operationsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
   if (c.chainNode.rpcPort === c.chainNode.redeemerPort) {
     ctx.addIssue({
       code: "custom",
@@ -281,7 +296,8 @@ type ParsedRegion = z.output<typeof RegionConfigSchema>;
 export type FleetConfig = z.output<typeof FleetConfigSchema>;
 
 /** Region config with every derived default filled in: what components consume. */
-export interface RegionConfig extends ParsedRegion {
+export interface RegionConfig
+  extends Omit<ParsedRegion, keyof ResolvedOperations>, ResolvedOperations {
   chainNode: ParsedRegion["chainNode"] & { client: "nitro" | "geth"; availabilityZone: string };
   nodeGroup: ParsedRegion["nodeGroup"] & { amiParameter: string; gpu: boolean };
   identity: { parameterPrefix: string };
@@ -290,8 +306,10 @@ export interface RegionConfig extends ParsedRegion {
 /** Fills the defaults that depend on other fields (and on the stack name). */
 export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
   const gpu = isGpuInstanceType(c.nodeGroup.instanceType);
+  const parameterPrefix = c.identity.parameterPrefix ?? `/livepeer-fleet/${stack}`;
   return {
     ...c,
+    ...resolveOperations(c, parameterPrefix),
     chainNode: {
       ...c.chainNode,
       client:
@@ -303,6 +321,6 @@ export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
       gpu,
       amiParameter: c.nodeGroup.amiParameter ?? (gpu ? AMI_PARAMETERS.gpu : AMI_PARAMETERS.ubuntu),
     },
-    identity: { parameterPrefix: c.identity.parameterPrefix ?? `/livepeer-fleet/${stack}` },
+    identity: { parameterPrefix },
   };
 }

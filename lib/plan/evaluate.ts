@@ -130,6 +130,11 @@ export function mockState(
       state.publicIp = "203.0.113.10";
       state.allocationId = `eipalloc-${name}`;
       break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      // The real ARN format: IAM policies and EventBridge targets are built from it.
+      state.name = typeof inputs.name === "string" ? inputs.name : name;
+      state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${String(state.name)}`;
+      break;
     case "aws:route53/zone:Zone":
       state.zoneId = `Z${name.toUpperCase().replace(/[^A-Z0-9]/g, "")}`.slice(0, 20);
       break;

@@ -1,0 +1,64 @@
+// The operations config keys directly: defaults derived from other keys, cross-field rules.
+import { expect } from "chai";
+import { RegionConfigSchema, resolveDerived } from "../lib/config/schema";
+
+const minimal = {
+  network: { cidr: "10.20.0.0/16" },
+  livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+};
+
+describe("operations config (schema and derived defaults)", () => {
+  it("derives the watcher's Controller, chain, parameter and gas account from the unit", () => {
+    const c = resolveDerived(RegionConfigSchema.parse(minimal), "prod-ap-south-1");
+    expect(c.maintenance).to.deep.equal({ hourUtc: 4, restartSyncTimeoutMinutes: 20 });
+    expect(c.snapshots).to.deep.equal({ retainCount: 7 });
+    expect(c.rewardWatcher).to.include({
+      controllerAddress: "0xD8E8328501E9645d16Cf49539efC04f734606ee4",
+      chainId: 42161,
+      rpcUrlParameter: "/livepeer-fleet/prod-ap-south-1/watcher/rpc-url",
+      scheduleMinutes: 10,
+    });
+    expect(c.rewardWatcher.gasAccounts).to.deep.equal([minimal.livepeer.orchestratorAddress]);
+    expect(c.alarms.minHealthyTargets).to.equal(1);
+    expect(c.alarms.subscriptions).to.deep.equal([]);
+  });
+
+  it("takes the healthy-target floor from the node group's minimum", () => {
+    const c = resolveDerived(
+      RegionConfigSchema.parse({ ...minimal, nodeGroup: { minSize: 3, maxSize: 6 } }),
+      "prod-ap-south-1",
+    );
+    expect(c.alarms.minHealthyTargets).to.equal(3);
+  });
+
+  it("rejects what cannot work, each at its own key path", () => {
+    const r = RegionConfigSchema.safeParse({
+      ...minimal,
+      livepeer: { ...minimal.livepeer, network: "constructor" },
+      alarms: {
+        minHealthyTargets: 9,
+        nodeGroupAtMaxMinutes: 7,
+        subscriptions: [
+          { protocol: "email", endpoint: "a@example.com" },
+          { protocol: "email", endpoint: "a@example.com" },
+        ],
+      },
+    });
+    expect(r.success).to.equal(false);
+    const paths = r.error!.issues.map((i) => i.path.join("."));
+    expect(paths).to.include.members([
+      "rewardWatcher.controllerAddress",
+      "rewardWatcher.chainId",
+      "alarms.nodeGroupAtMaxMinutes",
+      "alarms.subscriptions",
+    ]);
+  });
+
+  it("rejects a minimum healthy count the node group can never reach", () => {
+    const r = RegionConfigSchema.safeParse({ ...minimal, alarms: { minHealthyTargets: 9 } });
+    expect(r.success).to.equal(false);
+    expect(r.error!.issues.map((i) => i.path.join("."))).to.deep.equal([
+      "alarms.minHealthyTargets",
+    ]);
+  });
+});
