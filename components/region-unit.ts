@@ -155,8 +155,8 @@ export class RegionUnit extends pulumi.ComponentResource {
         unit: stack,
         keyArn: this.keys.keyArn,
         // The demand planner's lowest-demand hour replaces this when it lands.
-        // The demand planner's quietest hour when the stack has a demand profile, else config.
-        maintenanceHourUtc: sizing.plan ? sizing.maintenanceHourUtc : c.maintenance.hourUtc,
+        // Config's hour if set, else the demand planner's quietest hour (lib/sizing/region.ts).
+        maintenanceHourUtc: sizing.maintenanceHourUtc,
         config: c,
         loadBalancerArnSuffix: this.nodeGroup.loadBalancer.arnSuffix,
         targetGroupArnSuffix: this.nodeGroup.targetGroup.arnSuffix,

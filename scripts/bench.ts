@@ -13,6 +13,7 @@ import { readProjectConfig } from "../lib/config/sources";
 import { NAMESPACE } from "../lib/config/schema";
 import { BenchRow, benchTrace } from "../lib/sizing/bench";
 import { TRACE_NAMES, generateTrace, traceFromCsv, traceToCsv } from "../lib/sizing/traces";
+import { exitAfterFlush } from "../lib/cli";
 
 const projectDir = path.resolve(__dirname, "..");
 const traceDir = path.join(projectDir, "bench", "traces");
@@ -106,4 +107,4 @@ function main(): number {
   return 0;
 }
 
-process.exit(main());
+exitAfterFlush(main());

@@ -24,6 +24,7 @@ import { StackFileError, updateDemandBlock, type DemandBlock } from "../lib/dema
 import { fmtPx, streamPixelsPerSecond } from "../lib/sizing/planner";
 import { regionSizing } from "../lib/sizing/region";
 import { parseStackName, stackFileName } from "../lib/stack";
+import { exitAfterFlush } from "../lib/cli";
 
 const USAGE =
   "usage: npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write] " +
@@ -182,7 +183,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     const e = err as Error;
     if (e instanceof UsageError) {

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { listStacks } from "../lib/config/sources";
 import { renderText, StackReport } from "../lib/plan/report";
+import { exitAfterFlush } from "../lib/cli";
 
 const projectDir = path.resolve(__dirname, "..");
 const CONCURRENCY = 2;
@@ -101,7 +102,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);

@@ -9,6 +9,7 @@ import { KNOWN_NETWORKS, OPERATIONS_DEFAULTS } from "../lib/config/operations";
 import { RewardReport, exitCodeFor } from "../lib/watcher/assess";
 import { ChainReadError } from "../lib/watcher/read";
 import { watchOnce } from "../lib/watcher/run";
+import { exitAfterFlush } from "../lib/cli";
 
 const EXIT_UNKNOWN = 2;
 const DEFAULT_NETWORK = KNOWN_NETWORKS["arbitrum-one-mainnet"];
@@ -133,7 +134,7 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err: unknown) => {
     process.stderr.write(`${String(err)}\n`);
     process.exit(EXIT_UNKNOWN);

@@ -128,6 +128,10 @@ describe("config: defaults and merging", () => {
       region,
       regionSources({
         "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, network: "mainnet" },
+        "livepeer-fleet:rewardWatcher": {
+          controllerAddress: "0xF96D54E490317c557A967ABfA5d6e33006BE69b3",
+          chainId: 1,
+        },
         "livepeer-fleet:nodeGroup": { instanceType: "c7i.4xlarge" },
       }),
     );

@@ -10,7 +10,8 @@ const minimal = {
 describe("operations config (schema and derived defaults)", () => {
   it("derives the watcher's Controller, chain, parameter and gas account from the unit", () => {
     const c = resolveDerived(RegionConfigSchema.parse(minimal), "prod-ap-south-1");
-    expect(c.maintenance).to.deep.equal({ hourUtc: 4, restartSyncTimeoutMinutes: 20 });
+    // No hourUtc: the hour comes from the demand planner, or its fallback (lib/sizing/region.ts).
+    expect(c.maintenance).to.deep.equal({ restartSyncTimeoutMinutes: 20 });
     expect(c.snapshots).to.deep.equal({ retainCount: 7 });
     expect(c.rewardWatcher).to.include({
       controllerAddress: "0xD8E8328501E9645d16Cf49539efC04f734606ee4",

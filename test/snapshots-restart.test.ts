@@ -51,7 +51,11 @@ describe("snapshots: DLM policy under the mock monitor", () => {
 
   it("snapshots daily at the maintenance hour and keeps the configured count", () => {
     const [s] = details(policy).schedules;
-    expect(s.createRule).to.deep.equal({ interval: 24, intervalUnit: "HOURS", times: "04:00" });
+    // us-east-1 has a demand profile: the planner's quietest hour (a stack output) is the hour.
+    const hour = Number(e.outputs.maintenanceHourUtc);
+    expect(hour).to.be.within(0, 23);
+    const times = `${String(hour).padStart(2, "0")}:00`;
+    expect(s.createRule).to.deep.equal({ interval: 24, intervalUnit: "HOURS", times });
     expect(s.retainRule).to.deep.equal({ count: 7 });
     expect(s.copyTags).to.equal(true);
     expect(s.tagsToAdd["livepeer-fleet:unit"]).to.equal(STACK);
@@ -158,7 +162,7 @@ describe("nightly chain restart: SSM maintenance window under the mock monitor",
     // Nothing else that executes at deploy time (local or remote commands).
     expect(e.resources.filter((r) => r.type.startsWith("command:"))).to.have.length(0);
     expect(window.inputs).to.include({
-      schedule: "cron(0 4 ? * * *)",
+      schedule: `cron(0 ${Number(e.outputs.maintenanceHourUtc)} ? * * *)`,
       scheduleTimezone: "UTC",
       enabled: true,
       allowUnassociatedTargets: false,

@@ -6,11 +6,6 @@ import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { KNOWN_REGIONS } from "../stack";
 
 export const OPERATIONS_DEFAULTS = {
-  /**
-   * 04:00 UTC: the night in the Americas and early morning in Europe. The demand planner replaces
-   * it with the region's measured lowest-demand hour; this is the fallback.
-   */
-  maintenanceHourUtc: 4,
   /** Nitro stops gracefully in minutes and catches up in minutes after a night's restart. */
   restartSyncTimeoutMinutes: 20,
   /** A week of dailies: enough to step back past a corrupted database found days later. */
@@ -69,15 +64,16 @@ export const snapshotIdField = z
 
 export const MaintenanceSchema = z.strictObject({
   /**
-   * UTC hour (0-23) of the nightly chain-node restart and the daily snapshot. Default 4. The demand
-   * planner's lowest-demand hour takes over when present.
+   * UTC hour (0-23) of the nightly chain-node restart and the daily snapshot. Default: the demand
+   * planner's quietest hour when the stack has a demand profile, else 4 (lib/sizing/region.ts).
+   * Set it only to override the planner (e.g. to keep clear of a deploy window).
    */
   hourUtc: z
     .number()
     .int()
     .min(0, "expected an hour 0-23")
     .max(23, "expected an hour 0-23")
-    .default(OPERATIONS_DEFAULTS.maintenanceHourUtc),
+    .optional(),
   /**
    * Minutes the restart waits for the chain client to report synced before it fails (and pages).
    * 5-120, default 20.

@@ -12,7 +12,10 @@ export const SIZING_DEFAULTS = {
   spareNodes: 1,
   /** GPU nodes boot in ~10 minutes (healthCheckGracePeriodSeconds 600): start them 15 early. */
   scaleUpLeadMinutes: 15,
-  /** Maintenance hour when a stack has no demand profile yet (then nothing says which is quiet). */
+  /**
+   * Maintenance hour when a stack has no demand profile yet (then nothing says which is quiet):
+   * 04:00 UTC, the night in the Americas and early morning in Europe.
+   */
   maintenanceHourUtc: 4,
 } as const;
 

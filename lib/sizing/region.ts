@@ -52,7 +52,8 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     maxSize: c.nodeGroup.maxSize,
     initialDesired: c.nodeGroup.minSize,
     scheduledActions: [],
-    maintenanceHourUtc: SIZING_DEFAULTS.maintenanceHourUtc,
+    // An explicit maintenance.hourUtc wins; else the plan's quietest hour (below); else 4.
+    maintenanceHourUtc: c.maintenance.hourUtc ?? SIZING_DEFAULTS.maintenanceHourUtc,
   };
   if (!capacity) return base;
   const perNode = sessionsPerNode(capacity.pixelsPerSecond, ladder);
@@ -78,6 +79,6 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     maxSize: plan.maxSize,
     initialDesired: Math.max(...plan.hourly.map((h) => h.instances)),
     scheduledActions: plan.scheduledActions,
-    maintenanceHourUtc: plan.maintenanceHourUtc,
+    maintenanceHourUtc: c.maintenance.hourUtc ?? plan.maintenanceHourUtc,
   };
 }
