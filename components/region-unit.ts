@@ -5,7 +5,9 @@ import { Network } from "./network";
 import { Keys } from "./keys";
 import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
-import { ChainNode, UNIT_TAG } from "./chain-node";
+import { ChainNode, UNIT_TAG, chainHostName } from "./chain-node";
+import { renderChainUserData, renderNodeUserData } from "../lib/userdata";
+import { chainUserDataValues, nodeUserDataValues } from "../lib/runtime/values";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -49,6 +51,7 @@ export class RegionUnit extends pulumi.ComponentResource {
     const provider = this.provider;
     const invokeOpts = { parent: this, provider };
     const accountId = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
+    const chainHost = chainHostName(privateZoneName(stack));
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
 
     this.network = new Network(
@@ -98,6 +101,10 @@ export class RegionUnit extends pulumi.ComponentResource {
         healthCheckGracePeriodSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
         instanceWarmupSeconds: c.nodeGroup.instanceWarmupSeconds,
         minHealthyPercentage: c.nodeGroup.minHealthyPercentage,
+        userData: ({ dnsName }) =>
+          dnsName.apply(
+            (dns) => renderNodeUserData(nodeUserDataValues(c, stack, chainHost, dns)).base64,
+          ),
         tags,
       },
       { parent: this },
@@ -122,6 +129,21 @@ export class RegionUnit extends pulumi.ComponentResource {
         rpcPort: c.chainNode.rpcPort,
         redeemerPort: c.chainNode.redeemerPort,
         p2pPort: c.chainNode.p2pPort,
+        rpcEndpointsParameterName: c.nodeRuntime.rpcEndpointsParameter,
+        userData: ({ dataVolumeId, zoneId }) =>
+          pulumi.all([dataVolumeId, zoneId]).apply(
+            ([volume, zone]) =>
+              renderChainUserData(
+                chainUserDataValues(c, {
+                  stack,
+                  dataVolumeId: volume,
+                  zoneId: zone,
+                  chainHost,
+                  keystoreParameter: this.identity.keystoreParameterName,
+                  passphraseParameter: this.identity.passphraseParameterName,
+                }),
+              ).base64,
+          ),
         tags,
       },
       { parent: this },

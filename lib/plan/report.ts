@@ -15,6 +15,8 @@ export interface StackReport {
   }[];
   publicIngress: PublicIngress[];
   nodeGroup?: { instanceType: string; minSize: number; maxSize: number };
+  /** Config a region stack still needs before `pulumi up` accepts it (release pins, price). */
+  deployBlockers?: string[];
 }
 
 /** The logical name at the end of a URN. */
@@ -49,6 +51,8 @@ export function stackReport(e: Evaluation): StackReport {
       maxSize: Number(asg.inputs.maxSize),
     };
   }
+  const blockers = e.outputs.deployBlockers;
+  if (Array.isArray(blockers) && blockers.length > 0) report.deployBlockers = blockers.map(String);
   return report;
 }
 
@@ -72,6 +76,10 @@ export function renderText(report: StackReport): string {
   if (report.nodeGroup) {
     const g = report.nodeGroup;
     lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
+  }
+  if (report.deployBlockers) {
+    lines.push("  NOT DEPLOYABLE until set:");
+    for (const b of report.deployBlockers) lines.push(`    ${b}`);
   }
   return lines.join("\n");
 }
