@@ -97,9 +97,9 @@ def check_synced(a):
 
 
 def check_gpu(a):
-    smi = shutil.which("nvidia-smi")
+    smi = shutil.which(a.nvidia_smi)
     if not smi:
-        raise CheckFailed("nvidia-smi not found")
+        raise CheckFailed("%s not found" % a.nvidia_smi)
     try:
         out = subprocess.run([smi, "-L"], capture_output=True, timeout=a.timeout, text=True)
     except subprocess.TimeoutExpired:
@@ -181,6 +181,7 @@ def parse(argv=None):
     p.add_argument("--livepeer-url", default="https://127.0.0.1:8935/healthz")
     p.add_argument("--status-url", default="http://127.0.0.1:7935/status")
     p.add_argument("--gpu", action="store_true", help="require visible NVIDIA GPUs")
+    p.add_argument("--nvidia-smi", default="nvidia-smi", help="nvidia-smi to ask (path or name)")
     p.add_argument("--timeout", type=float, default=1.0, help="per-check timeout, seconds")
     a = p.parse_args(argv)
     a.timeout = min(a.timeout, DEADLINE)
