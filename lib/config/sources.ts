@@ -112,9 +112,12 @@ export function runtimeSources(
   const onDisk = readStackConfig(projectDir, stack);
   const stackValues: RawConfig = {};
   for (const [k, v] of Object.entries(effective)) {
-    const setByStack = onDisk
-      ? k in onDisk
-      : !(k in projectValues) || JSON.stringify(projectValues[k]) !== JSON.stringify(v);
+    // A key is the stack's if its file sets it, or if the engine's value is not the project's
+    // (set some other way, e.g. the test helpers' config overrides of keys the file lacks).
+    const setByStack =
+      (onDisk !== undefined && k in onDisk) ||
+      !(k in projectValues) ||
+      JSON.stringify(projectValues[k]) !== JSON.stringify(v);
     if (setByStack) stackValues[k] = v;
   }
   return { stackValues, projectValues };

@@ -110,7 +110,12 @@ export class Proc {
 
 /** Starts the health agent on a free port and waits until it listens. */
 export async function startAgent(args: string[]): Promise<{ proc: Proc; url: string }> {
-  const proc = new Proc("python3", [path.join(NODE_DIR, "health-agent.py"), ...args, "--port", "0"]);
+  const proc = new Proc("python3", [
+    path.join(NODE_DIR, "health-agent.py"),
+    ...args,
+    "--port",
+    "0",
+  ]);
   let port = 0;
   await waitFor(
     "the health agent to listen",
