@@ -73,7 +73,11 @@ const nodeValues: NodeUserDataValues = {
 function envOf(script: string): Record<string, string> {
   const m = /node\.env <<'LF_FILE_EOF'\n([\s\S]*?)\nLF_FILE_EOF/.exec(script);
   if (!m) throw new Error("no node.env in the script");
-  return Object.fromEntries(m[1].split("\n").map((l) => /^(\w+)='(.*)'$/.exec(l)!.slice(1, 3)));
+  const pairs = m[1].split("\n").map((l): [string, string] => {
+    const kv = /^(\w+)='(.*)'$/.exec(l)!;
+    return [kv[1], kv[2]];
+  });
+  return Object.fromEntries(pairs);
 }
 
 function decode(base64: unknown): string {
