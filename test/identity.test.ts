@@ -78,7 +78,7 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
   before(async function () {
     requireRoot(this);
     requireTools(this, "python3", "mount", "haproxy");
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-identity-"));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-node-identity-"));
     runDir = path.join(tmp, "run");
     fs.mkdirSync(runDir);
     spawnSync("mount", ["-t", "tmpfs", "-o", "size=4m,mode=0755", "tmpfs", runDir]);
