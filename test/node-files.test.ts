@@ -16,6 +16,7 @@ import { shipped } from "../lib/userdata";
 
 function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name === "__pycache__") return [];
     const p = path.join(dir, e.name);
     return e.isDirectory() ? walk(p) : [p];
   });
