@@ -10,6 +10,8 @@ import {
   loadRegionConfig,
 } from "./lib/config/load";
 import { readStackConfig, runtimeSources } from "./lib/config/sources";
+import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/releases";
+import { stackFileName } from "./lib/stack";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
 
@@ -36,6 +38,19 @@ function validated(): Validated {
   return { role, region };
 }
 
+/**
+ * Pins (release hashes, image digest) and the price cannot be defaulted honestly. A real
+ * preview/up refuses a stack without them; the offline plan renders it and lists them.
+ */
+function checkDeployable(stack: string, region: RegionConfig): DeployBlocker[] {
+  const blockers = deployBlockers(region);
+  if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
+    throw new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b })));
+  }
+  for (const b of blockers) void pulumi.log.warn(`not deployable yet: ${b.keyPath}: ${b.message}`);
+  return blockers;
+}
+
 function build(): Record<string, unknown> {
   let p: Validated;
   try {
@@ -45,6 +60,13 @@ function build(): Record<string, unknown> {
     if (err instanceof ConfigError || err instanceof StackNameError) {
       throw new pulumi.RunError(err.message);
     }
+    throw err;
+  }
+  let blockers: DeployBlocker[] = [];
+  try {
+    if ("region" in p) blockers = checkDeployable(p.role.stack, p.region);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
   if ("fleet" in p) {
@@ -67,10 +89,11 @@ function build(): Record<string, unknown> {
     passphraseParameter: unit.identity.passphraseParameterName,
     kmsKeyArn: unit.keys.keyArn,
     // For the node runtime (-maxSessions) and the maintenance jobs; see docs/sizing.md.
-    maxSessions: unit.sizing.maxSessions,
+    maxSessions: unit.maxSessions,
     maintenanceHourUtc: unit.sizing.maintenanceHourUtc,
     alarmTopicArn: unit.operations.alarms.topic.arn,
     dashboardName: unit.operations.dashboard.dashboard.dashboardName,
+    deployBlockers: blockers.map((b) => `${b.keyPath}: ${b.message}`),
   };
 }
 

@@ -36,8 +36,51 @@ export interface ChainNodeArgs {
   redeemerPort: number;
   /** Public P2P port (TCP+UDP); when set the node runs in the public subnet. */
   p2pPort?: number;
-  userData?: pulumi.Input<string>;
+  /**
+   * SSM SecureString with the hosted RPC backups and Nitro's parent-chain endpoints: the node
+   * role may read exactly this parameter (and decrypt it only through SSM).
+   */
+  rpcEndpointsParameterName?: string;
+  /**
+   * Base64 user data, or a function of this component's own ids (the boot script attaches the
+   * data volume and publishes its address in the zone, which are created here).
+   */
+  userData?: pulumi.Input<string> | ((ids: ChainNodeIds) => pulumi.Input<string>);
   tags: Record<string, string>;
+}
+
+/** What the chain node's boot script needs of the resources created here. */
+export interface ChainNodeIds {
+  dataVolumeId: pulumi.Output<string>;
+  zoneId: pulumi.Output<string>;
+}
+
+/** Read grant for the chain endpoints SecureString: that one parameter, the key only via SSM. */
+export function endpointsReadPolicy(a: {
+  partition: string;
+  region: string;
+  accountId: string;
+  keyArn: string;
+  parameterName: string;
+}): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ReadChainEndpoints",
+        Effect: "Allow",
+        Action: "ssm:GetParameter",
+        Resource: `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${a.parameterName}`,
+      },
+      {
+        Sid: "DecryptThroughSsmOnly",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: a.keyArn,
+        Condition: { StringEquals: { "kms:ViaService": `ssm.${a.region}.amazonaws.com` } },
+      },
+    ],
+  };
 }
 
 /** The DNS name every node's -ethUrl and -redeemerAddr use: stable across replacements. */
@@ -270,6 +313,34 @@ export class ChainNode extends pulumi.ComponentResource {
       child,
     );
 
+    const endpointsParameter = args.rpcEndpointsParameterName;
+    if (endpointsParameter !== undefined) {
+      new aws.iam.RolePolicy(
+        `${name}-endpoints`,
+        {
+          role: role.id,
+          policy: pulumi
+            .all([args.partition, args.accountId, args.keyArn])
+            .apply(([partition, accountId, keyArn]) =>
+              JSON.stringify(
+                endpointsReadPolicy({
+                  partition,
+                  region: args.region,
+                  accountId,
+                  keyArn,
+                  parameterName: endpointsParameter,
+                }),
+              ),
+            ),
+        },
+        child,
+      );
+    }
+
+    const userData =
+      typeof args.userData === "function"
+        ? args.userData({ dataVolumeId: this.dataVolume.id, zoneId: this.zone.zoneId })
+        : args.userData;
     const ami = aws.ssm.getParameterOutput(
       { name: AMI_PARAMETERS.ubuntu },
       { parent: this, provider },
@@ -303,7 +374,7 @@ export class ChainNode extends pulumi.ComponentResource {
         blockDeviceMappings: encryptedRoot(args.rootVolumeGiB, args.keyArn),
         ebsOptimized: "true",
         monitoring: { enabled: true },
-        userData: args.userData,
+        userData,
         tagSpecifications: launchTags(instanceTags),
         updateDefaultVersion: true,
         tags: tagged(`${name}-lt`),

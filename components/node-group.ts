@@ -28,8 +28,12 @@ export interface NodeGroupArgs {
    * Default: none, a static group at minSize.
    */
   scaling?: NodeScalingArgs;
-  /** Boot script; absent until the node runtime renders one. */
-  userData?: pulumi.Input<string>;
+  /**
+   * Base64 user data, or a function of the load balancer's DNS name (the nodes' default
+   * -serviceAddr), which is created here.
+   */
+  userData?:
+    pulumi.Input<string> | ((lb: { dnsName: pulumi.Output<string> }) => pulumi.Input<string>);
   tags: Record<string, string>;
 }
 
@@ -206,6 +210,10 @@ export class NodeGroup extends pulumi.ComponentResource {
     const { role, profile } = instanceRole(name, tags, args.partition, child);
     this.role = role;
 
+    const userData =
+      typeof args.userData === "function"
+        ? args.userData({ dnsName: this.loadBalancer.dnsName })
+        : args.userData;
     const ami = aws.ssm.getParameterOutput({ name: args.amiParameter }, { parent: this, provider });
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
@@ -219,7 +227,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         blockDeviceMappings: encryptedRoot(args.rootVolumeGiB, args.keyArn),
         ebsOptimized: "true",
         monitoring: { enabled: true },
-        userData: args.userData,
+        userData,
         tagSpecifications: launchTags({ ...tagged(`${name}-node`), "livepeer-fleet:role": "node" }),
         updateDefaultVersion: true,
         tags: tagged(`${name}-lt`),

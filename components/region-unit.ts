@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { RegionConfig } from "../lib/config/schema";
+import { DEFAULTS, RegionConfig } from "../lib/config/schema";
 import { Network } from "./network";
 import { Keys } from "./keys";
 import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
-import { ChainNode, UNIT_TAG } from "./chain-node";
 import { RegionSizing, regionSizing } from "../lib/sizing/region";
 import { Operations } from "./operations";
+import { ChainNode, UNIT_TAG, chainHostName } from "./chain-node";
+import { renderChainUserData, renderNodeUserData } from "../lib/userdata";
+import { chainUserDataValues, nodeUserDataValues } from "../lib/runtime/values";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -38,6 +40,8 @@ export class RegionUnit extends pulumi.ComponentResource {
    * for snapshots and the nightly restart.
    */
   public readonly sizing: RegionSizing;
+  /** Every node's -maxSessions: config, else the capacity model's, else go-livepeer's default. */
+  public readonly maxSessions: number;
   public readonly operations: Operations;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -45,6 +49,7 @@ export class RegionUnit extends pulumi.ComponentResource {
     const { config: c, region, stack } = args;
     this.sizing = regionSizing(c);
     const sizing = this.sizing;
+    this.maxSessions = sizing.maxSessions ?? DEFAULTS.maxSessions;
 
     const tags = {
       ...c.tags,
@@ -59,6 +64,7 @@ export class RegionUnit extends pulumi.ComponentResource {
     const provider = this.provider;
     const invokeOpts = { parent: this, provider };
     const accountId = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
+    const chainHost = chainHostName(privateZoneName(stack));
     const partition = aws.getPartitionOutput({}, invokeOpts).partition;
 
     this.network = new Network(
@@ -116,6 +122,12 @@ export class RegionUnit extends pulumi.ComponentResource {
         healthCheckGracePeriodSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
         instanceWarmupSeconds: c.nodeGroup.instanceWarmupSeconds,
         minHealthyPercentage: c.nodeGroup.minHealthyPercentage,
+        userData: ({ dnsName }) =>
+          dnsName.apply(
+            (dns) =>
+              renderNodeUserData(nodeUserDataValues(c, stack, chainHost, dns, this.maxSessions))
+                .base64,
+          ),
         tags,
       },
       { parent: this },
@@ -140,6 +152,21 @@ export class RegionUnit extends pulumi.ComponentResource {
         rpcPort: c.chainNode.rpcPort,
         redeemerPort: c.chainNode.redeemerPort,
         p2pPort: c.chainNode.p2pPort,
+        rpcEndpointsParameterName: c.nodeRuntime.rpcEndpointsParameter,
+        userData: ({ dataVolumeId, zoneId }) =>
+          pulumi.all([dataVolumeId, zoneId]).apply(
+            ([volume, zone]) =>
+              renderChainUserData(
+                chainUserDataValues(c, {
+                  stack,
+                  dataVolumeId: volume,
+                  zoneId: zone,
+                  chainHost,
+                  keystoreParameter: this.identity.keystoreParameterName,
+                  passphraseParameter: this.identity.passphraseParameterName,
+                }),
+              ).base64,
+          ),
         tags,
       },
       { parent: this },

@@ -12,6 +12,7 @@ import {
   resolveOperations,
   snapshotIdField,
 } from "./operations";
+import { NodeRuntimeSchema } from "./node-runtime";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -45,6 +46,8 @@ export const DEFAULTS = {
   instanceWarmupSeconds: 300,
   minHealthyPercentage: 90,
   homeRegion: "us-east-1",
+  /** go-livepeer's own -maxSessions default (starter.go defaultMaxSessions); the sizing planner overrides it. */
+  maxSessions: 10,
 } as const;
 
 /** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
@@ -185,6 +188,11 @@ export const NodeGroupSchema = z.strictObject({
   minSize: z.number().int().min(0).max(500).default(DEFAULTS.nodeMinSize),
   /** ASG maximum. Default 4. */
   maxSize: z.number().int().min(1).max(500).default(DEFAULTS.nodeMaxSize),
+  /**
+   * go-livepeer -maxSessions per node. Default: the capacity model's sessions per node for the
+   * instance type (lib/sizing), else 10 (go-livepeer's own default). Set it only to override.
+   */
+  maxSessions: z.number().int().min(1).max(1000).optional(),
   /** Root volume GiB (go-livepeer data dir and segment scratch). Default 100. */
   rootVolumeGiB: z.number().int().min(30).max(2048).default(DEFAULTS.nodeRootVolumeGiB),
   /** Seconds before ELB health counts against a new node. Default 600. */
@@ -220,6 +228,8 @@ export const REGION_KEYS = {
   chainNode: ChainNodeSchema.prefault({}),
   nodeGroup: NodeGroupSchema.prefault({}),
   identity: IdentitySchema.prefault({}),
+  /** What runs on the instances: pinned releases, endpoints parameter, pricing. */
+  nodeRuntime: NodeRuntimeSchema.prefault({}),
   /** Tags on every resource, merged over the project's. Default {}. */
   tags: tags.default({}),
   /** demand, capacityModel, sizing: demand-driven sizing (lib/config/sizing-schema.ts). */
@@ -301,6 +311,7 @@ export interface RegionConfig
   chainNode: ParsedRegion["chainNode"] & { client: "nitro" | "geth"; availabilityZone: string };
   nodeGroup: ParsedRegion["nodeGroup"] & { amiParameter: string; gpu: boolean };
   identity: { parameterPrefix: string };
+  nodeRuntime: ParsedRegion["nodeRuntime"] & { rpcEndpointsParameter: string };
 }
 
 /** Fills the defaults that depend on other fields (and on the stack name). */
@@ -322,5 +333,10 @@ export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
       amiParameter: c.nodeGroup.amiParameter ?? (gpu ? AMI_PARAMETERS.gpu : AMI_PARAMETERS.ubuntu),
     },
     identity: { parameterPrefix },
+    nodeRuntime: {
+      ...c.nodeRuntime,
+      rpcEndpointsParameter:
+        c.nodeRuntime.rpcEndpointsParameter ?? `${parameterPrefix}/chain/rpc-endpoints`,
+    },
   };
 }

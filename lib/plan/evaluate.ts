@@ -12,6 +12,7 @@ import type {
 } from "@pulumi/pulumi/proto/resource_pb";
 import { effectiveConfig } from "../config/sources";
 import { parseStackName } from "../stack";
+import { OFFLINE_PLAN_ENV } from "../runtime/releases";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const SECRET = "[secret]";
@@ -219,6 +220,9 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     false,
   );
   pulumi.runtime.setAllConfig(opts.config ?? effectiveConfig(opts.projectDir, opts.stack));
+  // The program refuses to deploy a stack that lacks release pins; the offline plan shows it
+  // (index.ts lists them as deployBlockers) so `npm run plan` works before they are filled in.
+  process.env[OFFLINE_PLAN_ENV] = "1";
 
   let program: Record<string, unknown>;
   try {

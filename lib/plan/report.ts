@@ -18,6 +18,8 @@ export interface StackReport {
   nodeGroup?: { instanceType: string; minSize: number; maxSize: number };
   /** Region stacks: the hourly capacity plan and the monthly cost (lib/plan/capacity.ts). */
   capacity?: CapacityReport;
+  /** Config a region stack still needs before `pulumi up` accepts it (release pins, price). */
+  deployBlockers?: string[];
 }
 
 /** The logical name at the end of a URN. */
@@ -52,6 +54,8 @@ export function stackReport(e: Evaluation): StackReport {
       maxSize: Number(asg.inputs.maxSize),
     };
   }
+  const blockers = e.outputs.deployBlockers;
+  if (Array.isArray(blockers) && blockers.length > 0) report.deployBlockers = blockers.map(String);
   return report;
 }
 
@@ -77,5 +81,9 @@ export function renderText(report: StackReport): string {
     lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
   }
   if (report.capacity) lines.push(renderCapacity(report.capacity));
+  if (report.deployBlockers) {
+    lines.push("  NOT DEPLOYABLE until set:");
+    for (const b of report.deployBlockers) lines.push(`    ${b}`);
+  }
   return lines.join("\n");
 }

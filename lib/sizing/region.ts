@@ -54,12 +54,14 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     scheduledActions: [],
     // An explicit maintenance.hourUtc wins; else the plan's quietest hour (below); else 4.
     maintenanceHourUtc: c.maintenance.hourUtc ?? SIZING_DEFAULTS.maintenanceHourUtc,
+    // An explicit nodeGroup.maxSessions wins over the capacity model's.
+    maxSessions: c.nodeGroup.maxSessions,
   };
   if (!capacity) return base;
   const perNode = sessionsPerNode(capacity.pixelsPerSecond, ladder);
   const withCapacity: RegionSizing = {
     ...base,
-    maxSessions: perNode,
+    maxSessions: c.nodeGroup.maxSessions ?? perNode,
     targetSessionsPerNode: targetSessionsPerNode(perNode, c.sizing.headroom),
   };
   const peakStreams = c.demand.peakStreams;

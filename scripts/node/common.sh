@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Shared helpers for the node boot scripts (sourced, never run). Logs go to stderr, which the
+# boot's systemd/cloud-init journal captures; nothing secret is ever passed to these helpers.
+# shellcheck shell=bash
+
+LF_ROOT=${LF_ROOT:-/opt/livepeer-fleet}
+LF_ENV_FILE=${LF_ENV_FILE:-/etc/livepeer-fleet/node.env}
+
+log() { printf '%s livepeer-fleet[%s]: %s\n' "$(date -u +%FT%TZ)" "${0##*/}" "$*" >&2; }
+die() {
+  log "FATAL: $*"
+  exit 1
+}
+
+# retry N SECONDS CMD...: bounded retries for calls that fail transiently (apt locks, AWS APIs).
+retry() {
+  local tries=$1 pause=$2 n=1
+  shift 2
+  until "$@"; do
+    if ((n >= tries)); then
+      log "giving up after $n attempts: $1"
+      return 1
+    fi
+    log "attempt $n failed, retrying in ${pause}s: $1"
+    sleep "$pause"
+    n=$((n + 1))
+  done
+}
+
+# Loads the rendered, non-secret node settings (written by user data) into the environment.
+load_env() {
+  [[ -r $LF_ENV_FILE ]] || die "missing $LF_ENV_FILE (written by user data)"
+  set -a
+  # shellcheck source=/dev/null
+  . "$LF_ENV_FILE"
+  set +a
+}
+
+# Installs the time, log and package basics both node kinds share; arguments are extra packages.
+# shellcheck disable=SC2120 # the orchestrator node needs no extra package
+base_setup() {
+  install -d -m 0755 /etc/systemd/journald.conf.d /etc/chrony/sources.d
+  install -m 0644 "$LF_ROOT/conf/journald-livepeer-fleet.conf" \
+    /etc/systemd/journald.conf.d/livepeer-fleet.conf
+  systemctl restart systemd-journald
+  export DEBIAN_FRONTEND=noninteractive
+  retry 10 6 apt-get update -q
+  retry 5 10 apt-get install -y -q --no-install-recommends chrony python3 ca-certificates curl "$@"
+  # Ubuntu's chrony.conf reads /etc/chrony/sources.d: the Amazon Time Sync Service goes first.
+  install -m 0644 "$LF_ROOT/conf/amazon-time-sync.sources" \
+    /etc/chrony/sources.d/amazon-time-sync.sources
+  systemctl restart chrony
+  id livepeer >/dev/null 2>&1 || useradd --system --home-dir /var/lib/livepeer \
+    --create-home --shell /usr/sbin/nologin livepeer
+}
+
+# Installs the fleet's units and enables them (they read /etc/livepeer-fleet/node.env).
+install_units() {
+  local u
+  for u in "$@"; do
+    install -m 0644 "$LF_ROOT/units/$u" "/etc/systemd/system/$u"
+  done
+  systemctl daemon-reload
+  systemctl enable "$@"
+}
