@@ -197,7 +197,8 @@ describe("user data on both launch templates (prod-us-east-1 under the mock moni
       LF_ETH_URL: "http://chain.prod-us-east-1.livepeer-fleet.internal:8545",
       LF_REDEEMER_ADDR: "chain.prod-us-east-1.livepeer-fleet.internal:8935",
       LF_SERVICE_ADDR: `${nlb.name}.elb.us-east-1.amazonaws.com:8935`,
-      LF_MAX_SESSIONS: "10",
+      // The capacity model's sessions per node for g4dn.xlarge (a stack output).
+      LF_MAX_SESSIONS: String(e.outputs.maxSessions),
       LF_PRICE_PER_UNIT: "1200",
     });
     expect(env.LF_LIVEPEER_URL).to.match(/livepeer-linux-gpu-amd64\.tar\.gz$/);
