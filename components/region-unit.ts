@@ -6,6 +6,7 @@ import { Keys } from "./keys";
 import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
 import { ChainNode, UNIT_TAG } from "./chain-node";
+import { unitKeyAliasName } from "../lib/stack";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -65,7 +66,7 @@ export class RegionUnit extends pulumi.ComponentResource {
     );
     this.keys = new Keys(
       `${name}-keys`,
-      { provider, region, accountId, partition, aliasName: `livepeer-fleet/${stack}`, tags },
+      { provider, region, accountId, partition, aliasName: unitKeyAliasName(stack), tags },
       { parent: this },
     );
     this.identity = new Identity(
