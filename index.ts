@@ -49,7 +49,8 @@ function build(): Record<string, unknown> {
   }
   if ("fleet" in p) {
     const fleet = new Fleet(p.role.stack, { fleet: p.role.fleet, config: p.fleet });
-    return { role: "fleet", regionStacks: fleet.regionStacks };
+    // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
+    return { role: "fleet", regionStacks: fleet.regionStacks, driftRoleArn: fleet.driftRole.arn };
   }
   const unit = new RegionUnit(p.role.stack, {
     stack: p.role.stack,

@@ -7,6 +7,7 @@ import { Identity } from "./identity";
 import { NodeGroup } from "./node-group";
 import { ChainNode, UNIT_TAG } from "./chain-node";
 import { unitKeyAliasName } from "../lib/stack";
+import { DeployGate } from "./deploy-gate";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -32,6 +33,7 @@ export class RegionUnit extends pulumi.ComponentResource {
   public readonly identity: Identity;
   public readonly nodeGroup: NodeGroup;
   public readonly chainNode: ChainNode;
+  public readonly deployGate?: DeployGate;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
@@ -103,6 +105,28 @@ export class RegionUnit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (c.deployGate.enabled) {
+      const ng = this.nodeGroup;
+      this.deployGate = new DeployGate(
+        `${name}-gate`,
+        {
+          region,
+          targetGroupArn: ng.targetGroup.arn,
+          expectedHealthy: c.deployGate.expectedHealthy ?? c.nodeGroup.minSize,
+          timeoutSeconds: c.deployGate.timeoutSeconds,
+          // A new launch template version starts an instance refresh; a new ASG or sizes change
+          // what serves: each of them re-runs the gate.
+          triggers: [
+            ng.launchTemplate.latestVersion,
+            ng.group.id,
+            c.nodeGroup.minSize,
+            c.nodeGroup.maxSize,
+          ],
+          dependsOn: [ng.group, ng.targetGroup],
+        },
+        { parent: this },
+      );
+    }
     this.chainNode = new ChainNode(
       `${name}-chain`,
       {

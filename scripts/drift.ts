@@ -9,6 +9,7 @@ import { parseFlags, runMain, UsageError } from "../lib/cli";
 import { checkStacks, RefreshPreviewer } from "../lib/drift/check";
 import { buildReport, renderLine, renderMarkdown } from "../lib/drift/report";
 import { fleetStacks } from "../lib/drift/stacks";
+import { automationPreviewer } from "../lib/drift/automation";
 
 const USAGE =
   "npm run drift -- --fleet prod [--stack NAME]... [--concurrency N] [--timeout SECONDS] " +
@@ -68,9 +69,7 @@ export async function main(argv: string[], deps: DriftDeps): Promise<number> {
 }
 
 if (require.main === module) {
-  runMain(async () => {
-    // Loaded here so tests of main() never load the Automation API's CLI plumbing.
-    const { automationPreviewer } = await import("../lib/drift/automation");
+  runMain(() => {
     const projectDir = path.resolve(__dirname, "..");
     return main(process.argv.slice(2), {
       projectDir,

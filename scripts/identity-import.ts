@@ -5,6 +5,7 @@
 // never a command-line argument. Exit 0 written, 2 refused (nothing written unless the message
 // says otherwise), 64 wrong usage.
 import * as fs from "node:fs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import * as path from "node:path";
 import { parseFlags, runMain, UsageError } from "../lib/cli";
 import { parseStackName, unitKeyAliasName } from "../lib/stack";
@@ -129,15 +130,14 @@ async function readPassphraseFromStdin(): Promise<string> {
 }
 
 if (require.main === module) {
-  runMain(async () => {
-    const { SSMClient } = await import("@aws-sdk/client-ssm");
-    return main(process.argv.slice(2), {
+  runMain(() =>
+    main(process.argv.slice(2), {
       projectDir: path.resolve(__dirname, ".."),
       // Credentials from the standard chain (AWS_PROFILE, SSO, environment...).
       ssm: (region) => new SSMClient({ region }),
       readPassphrase: readPassphraseFromStdin,
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(t),
-    });
-  });
+    }),
+  );
 }

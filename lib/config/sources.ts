@@ -112,9 +112,11 @@ export function runtimeSources(
   const onDisk = readStackConfig(projectDir, stack);
   const stackValues: RawConfig = {};
   for (const [k, v] of Object.entries(effective)) {
-    const setByStack = onDisk
-      ? k in onDisk
-      : !(k in projectValues) || JSON.stringify(projectValues[k]) !== JSON.stringify(v);
+    // A key the project does not default can only have come from the stack (its file, `pulumi
+    // config set`, or a test's config map), whatever the file on disk says.
+    const setByStack =
+      !(k in projectValues) ||
+      (onDisk ? k in onDisk : JSON.stringify(projectValues[k]) !== JSON.stringify(v));
     if (setByStack) stackValues[k] = v;
   }
   return { stackValues, projectValues };
