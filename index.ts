@@ -67,6 +67,11 @@ function build(): Record<string, unknown> {
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
     kmsKeyArn: unit.keys.keyArn,
+    // For the runbooks (docs/operations.md): what the AWS CLI commands there take.
+    targetGroupArn: unit.nodeGroup.targetGroup.arn,
+    nodeGroupName: unit.nodeGroup.group.name,
+    chainGroupName: unit.chainNode.group.name,
+    chainDataVolumeId: unit.chainNode.dataVolume.id,
   };
 }
 

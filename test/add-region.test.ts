@@ -11,7 +11,8 @@ import { applyAll } from "../lib/ops/files";
 import { appendToSequence } from "../lib/ops/yaml-edit";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
-import { PROJECT_DIR } from "./helpers/program";
+import { evaluate, PROJECT_DIR } from "./helpers/program";
+import { unitKeyUrns } from "../lib/ops/add-region";
 
 const STACK_FILES = [
   "Pulumi.yaml",
@@ -74,6 +75,7 @@ describe("add-region", () => {
     for (const cmd of [
       "pulumi stack init prod-eu-central-1",
       "npm run identity:import -- --stack prod-eu-central-1",
+      "--target 'urn:pulumi:prod-eu-central-1::livepeer-fleet::livepeer-fleet:region:RegionUnit$livepeer-fleet:keys:Keys$aws:kms/key:Key::prod-eu-central-1-keys-key'",
       "pulumi up --stack prod-eu-central-1 --policy-pack policy",
     ]) {
       expect(r.out).to.include(cmd);
@@ -98,6 +100,8 @@ describe("add-region", () => {
     const text = fs.readFileSync(path.join(dir, "Pulumi.prod-ap-southeast-1.yaml"), "utf8");
     expect(text).to.include("# One NAT gateway per AZ: the busiest region pays for HA egress.");
     expect(text).to.include("in ap-southeast-1");
+    expect(text).not.to.include("in us-east-1");
+    expect(text).to.include("availabilityZones: [a, b, c]");
     const config = parse(text) as { config: Record<string, Record<string, unknown>> };
     expect(config.config["livepeer-fleet:network"].cidr).to.equal("10.12.0.0/16");
     expect(config.config["livepeer-fleet:network"].natStrategy).to.equal("perAz");
@@ -207,6 +211,21 @@ describe("add-region", () => {
     expect(
       appendToSequence("c:\n  r:\n  - a-1 # first\n# tail\nz: 1\n", ["c", "r"], "b-2"),
     ).to.equal("c:\n  r:\n  - a-1 # first\n  - b-2\n# tail\nz: 1\n");
+  });
+
+  it("prints --target URNs that name the unit key and alias the program registers", () => {
+    // The engine's URN carries every ancestor's type (Parent$Child$Type); the mock monitor's only
+    // the parent's, so the full chain is rebuilt from the recorded parents.
+    const e = evaluate("prod-us-east-1");
+    const byUrn = new Map(e.resources.map((r) => [r.urn, r]));
+    const engineUrn = (r: (typeof e.resources)[number]) => {
+      const types: string[] = [];
+      for (let cur: typeof r | undefined = r; cur; cur = byUrn.get(cur.parent)) {
+        if (cur.type !== "pulumi:pulumi:Stack") types.unshift(cur.type);
+      }
+      return `urn:pulumi:prod-us-east-1::livepeer-fleet::${types.join("$")}::${r.name}`;
+    };
+    expect(e.resources.map(engineUrn)).to.include.members(unitKeyUrns("prod-us-east-1"));
   });
 
   it("picks a CIDR that overlaps no existing block (property)", () => {

@@ -134,6 +134,15 @@ function configOf(doc: Document): Record<string, unknown> {
   return js?.config ?? {};
 }
 
+/** URNs of the unit key and its alias (components/region-unit.ts -> keys.ts). */
+export function unitKeyUrns(stack: string): string[] {
+  const keys = `urn:pulumi:${stack}::livepeer-fleet::livepeer-fleet:region:RegionUnit$livepeer-fleet:keys:Keys`;
+  return [
+    `${keys}$aws:kms/key:Key::${stack}-keys-key`,
+    `${keys}$aws:kms/alias:Alias::${stack}-keys-alias`,
+  ];
+}
+
 /** Validates and plans; writes nothing. Throws RefusedError or ConfigError with what to do. */
 export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   const { projectDir, fleet, region } = o;
@@ -180,6 +189,14 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
         notes.push(`not copied from ${o.from}: ${r.path.join(".")} (${r.why})`);
       }
     }
+    // The template's header names its own region: it is replaced, wherever the parser put it
+    // (a comment right above `config:` belongs to that key).
+    const contents = doc.contents;
+    if (isMap(contents)) {
+      contents.commentBefore = undefined;
+      const first = contents.items[0]?.key as { commentBefore?: string | null } | undefined;
+      if (first) first.commentBefore = undefined;
+    }
     doc.commentBefore =
       ` Region stack: one region unit of the ${fleet} fleet in ${region}.\n` +
       ` Written by \`npm run add-region\` from ${stackFileName(o.from)}; review every value.`;
@@ -212,7 +229,8 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   if (o.demandFile !== undefined) {
     doc.setIn(["config", `${NAMESPACE}:demand`], readDemand(o.demandFile));
   }
-  const stackText = doc.toString();
+  // Flow lists as the shipped files write them: [a, b], not [ a, b ].
+  const stackText = doc.toString({ flowCollectionPadding: false });
 
   const newFleetText = appendToSequence(fleetText, ["config", `${NAMESPACE}:regions`], region);
   const newFleetValues = configOf(parseDocument(newFleetText));
@@ -229,6 +247,10 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
     nextCommands: [
       `git add ${stackFileName(stack)} ${stackFileName(fleet)}   # review both in a pull request`,
       `pulumi stack init ${stack}`,
+      // identity:import encrypts with the unit key's alias: create the key and alias first.
+      `pulumi up --stack ${stack} --policy-pack policy ${unitKeyUrns(stack)
+        .map((u) => `--target '${u}'`)
+        .join(" ")}`,
       `npm run identity:import -- --stack ${stack} --keystore KEYSTORE.json --passphrase-file PASSPHRASE.txt`,
       `pulumi preview --stack ${stack} --policy-pack policy`,
       `pulumi up --stack ${stack} --policy-pack policy`,
