@@ -18,11 +18,12 @@ export interface DeployGateArgs {
   /** Upper bound on the wait, in seconds. */
   timeoutSeconds: number;
   /**
-   * Values whose change re-runs the gate: the node group's launch template version, its ASG and
-   * sizes. `triggers` replace the command, and a replacement runs `create` again.
+   * Values whose change re-runs the gate (the node group's launch template version, ASG and sizes,
+   * the chain node's launch template version). A trigger change replaces the command, and a
+   * replacement runs `create` again.
    */
   triggers: pulumi.Input<unknown>[];
-  /** The node group resources the gate must run after. */
+  /** What the gate must run after: the node group, its target group, the chain node group. */
   dependsOn: pulumi.Resource[];
 }
 

@@ -105,28 +105,6 @@ export class RegionUnit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    if (c.deployGate.enabled) {
-      const ng = this.nodeGroup;
-      this.deployGate = new DeployGate(
-        `${name}-gate`,
-        {
-          region,
-          targetGroupArn: ng.targetGroup.arn,
-          expectedHealthy: c.deployGate.expectedHealthy ?? c.nodeGroup.minSize,
-          timeoutSeconds: c.deployGate.timeoutSeconds,
-          // A new launch template version starts an instance refresh; a new ASG or sizes change
-          // what serves: each of them re-runs the gate.
-          triggers: [
-            ng.launchTemplate.latestVersion,
-            ng.group.id,
-            c.nodeGroup.minSize,
-            c.nodeGroup.maxSize,
-          ],
-          dependsOn: [ng.group, ng.targetGroup],
-        },
-        { parent: this },
-      );
-    }
     this.chainNode = new ChainNode(
       `${name}-chain`,
       {
@@ -151,6 +129,32 @@ export class RegionUnit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (c.deployGate.enabled) {
+      const ng = this.nodeGroup;
+      this.deployGate = new DeployGate(
+        `${name}-gate`,
+        {
+          region,
+          targetGroupArn: ng.targetGroup.arn,
+          expectedHealthy: c.deployGate.expectedHealthy ?? c.nodeGroup.minSize,
+          timeoutSeconds: c.deployGate.timeoutSeconds,
+          // A new launch template version starts an instance refresh; a new ASG or sizes change
+          // what serves; a new chain node interrupts the nodes' chain access (their health
+          // depends on it): each of them re-runs the gate.
+          triggers: [
+            ng.launchTemplate.latestVersion,
+            ng.group.id,
+            c.nodeGroup.minSize,
+            c.nodeGroup.maxSize,
+            this.chainNode.launchTemplate.latestVersion,
+          ],
+          // After both groups: nodes are healthy only with the region's RPC proxy up.
+          dependsOn: [ng.group, ng.targetGroup, this.chainNode.group],
+        },
+        { parent: this },
+      );
+    }
 
     this.registerOutputs({
       vpcId: this.network.vpcId,

@@ -136,13 +136,14 @@ describe("deploy gate", () => {
       });
       const asg = one(e, "aws:autoscaling/group:Group", "-nodes-asg");
       const tg = one(e, "aws:lb/targetGroup:TargetGroup", "-nodes-tg");
-      expect(cmd.dependsOn).to.include.members([asg.urn, tg.urn]);
+      const chain = one(e, "aws:autoscaling/group:Group", "-chain-asg");
+      expect(cmd.dependsOn).to.include.members([asg.urn, tg.urn, chain.urn]);
       expect(cmd.provider).to.match(/pulumi:providers:command::prod-us-east-1-gate-command::/);
     });
 
-    it("re-runs when the launch template version, the ASG or its sizes change", () => {
+    it("re-runs when the launch templates, the ASG or its sizes change", () => {
       const cmd = one(e, "command:local:Command", "-gate-wait");
-      expect(cmd.inputs.triggers).to.deep.equal([1, "prod-us-east-1-nodes-asg-id", 2, 8]);
+      expect(cmd.inputs.triggers).to.deep.equal([1, "prod-us-east-1-nodes-asg-id", 2, 8, 1]);
     });
 
     it("can be turned off per stack", () => {
