@@ -71,7 +71,8 @@ function build(): Record<string, unknown> {
   }
   if ("fleet" in p) {
     const fleet = new Fleet(p.role.stack, { fleet: p.role.fleet, config: p.fleet });
-    return { role: "fleet", regionStacks: fleet.regionStacks };
+    // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
+    return { role: "fleet", regionStacks: fleet.regionStacks, driftRoleArn: fleet.driftRole.arn };
   }
   const unit = new RegionUnit(p.role.stack, {
     stack: p.role.stack,
@@ -94,6 +95,11 @@ function build(): Record<string, unknown> {
     alarmTopicArn: unit.operations.alarms.topic.arn,
     dashboardName: unit.operations.dashboard.dashboard.dashboardName,
     deployBlockers: blockers.map((b) => `${b.keyPath}: ${b.message}`),
+    // For the runbooks (docs/operations.md): what the AWS CLI commands there take.
+    targetGroupArn: unit.nodeGroup.targetGroup.arn,
+    nodeGroupName: unit.nodeGroup.group.name,
+    chainGroupName: unit.chainNode.group.name,
+    chainDataVolumeId: unit.chainNode.dataVolume.id,
   };
 }
 

@@ -10,6 +10,8 @@ import { Operations } from "./operations";
 import { ChainNode, UNIT_TAG, chainHostName } from "./chain-node";
 import { renderChainUserData, renderNodeUserData } from "../lib/userdata";
 import { chainUserDataValues, nodeUserDataValues } from "../lib/runtime/values";
+import { unitKeyAliasName } from "../lib/stack";
+import { DeployGate } from "./deploy-gate";
 
 export interface RegionUnitArgs {
   /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
@@ -43,6 +45,7 @@ export class RegionUnit extends pulumi.ComponentResource {
   /** Every node's -maxSessions: config, else the capacity model's, else go-livepeer's default. */
   public readonly maxSessions: number;
   public readonly operations: Operations;
+  public readonly deployGate?: DeployGate;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
@@ -81,7 +84,7 @@ export class RegionUnit extends pulumi.ComponentResource {
     );
     this.keys = new Keys(
       `${name}-keys`,
-      { provider, region, accountId, partition, aliasName: `livepeer-fleet/${stack}`, tags },
+      { provider, region, accountId, partition, aliasName: unitKeyAliasName(stack), tags },
       { parent: this },
     );
     this.identity = new Identity(
@@ -193,6 +196,32 @@ export class RegionUnit extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (c.deployGate.enabled) {
+      const ng = this.nodeGroup;
+      this.deployGate = new DeployGate(
+        `${name}-gate`,
+        {
+          region,
+          targetGroupArn: ng.targetGroup.arn,
+          expectedHealthy: c.deployGate.expectedHealthy ?? c.nodeGroup.minSize,
+          timeoutSeconds: c.deployGate.timeoutSeconds,
+          // A new launch template version starts an instance refresh; a new ASG or sizes change
+          // what serves; a new chain node interrupts the nodes' chain access (their health
+          // depends on it): each of them re-runs the gate.
+          triggers: [
+            ng.launchTemplate.latestVersion,
+            ng.group.id,
+            c.nodeGroup.minSize,
+            c.nodeGroup.maxSize,
+            this.chainNode.launchTemplate.latestVersion,
+          ],
+          // After both groups: nodes are healthy only with the region's RPC proxy up.
+          dependsOn: [ng.group, ng.targetGroup, this.chainNode.group],
+        },
+        { parent: this },
+      );
+    }
 
     this.registerOutputs({
       vpcId: this.network.vpcId,

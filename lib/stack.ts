@@ -45,3 +45,8 @@ export function stackFileName(stack: string): string {
 export function regionStackName(fleet: string, region: string): string {
   return `${fleet}-${region}`;
 }
+
+/** The region unit key's alias name (without `alias/`): SSM SecureStrings and volumes use it. */
+export function unitKeyAliasName(stack: string): string {
+  return `livepeer-fleet/${stack}`;
+}

@@ -221,6 +221,59 @@ export const IdentitySchema = z.strictObject({
     .optional(),
 });
 
+// ---------- fleet operations (deploy gate, drift check) ----------
+
+export const DeployGateSchema = z.strictObject({
+  /**
+   * Run the gate during `pulumi up`. Default true. Turn off only for a first bring-up whose nodes
+   * cannot be healthy yet (docs/operations.md, "Add a region").
+   */
+  enabled: z.boolean().default(true),
+  /**
+   * Healthy targets to wait for. Default: nodeGroup.minSize (what the region must always serve
+   * with; scaling may run more).
+   */
+  expectedHealthy: z.number().int().min(0).max(500).optional(),
+  /** How long to wait, in seconds. Default 1200: a GPU node's boot (grace 600 s) plus checks. */
+  timeoutSeconds: z.number().int().min(60).max(7200).default(1200),
+});
+
+export const DriftCheckSchema = z.strictObject({
+  /** GitHub repository ("owner/name") whose drift workflow may assume the role. Required. */
+  githubRepository: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "expected owner/name of a GitHub repository"),
+  /**
+   * Branch the workflow runs on (the `sub` claim's ref). Default main: scheduled runs use the
+   * default branch.
+   */
+  branch: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]+$/, "expected a branch name such as main")
+    .default("main"),
+  /**
+   * ARN of the account's existing GitHub OIDC provider. Default: the fleet stack creates one. An
+   * account has at most one provider per URL, so set this when another stack already made it.
+   */
+  oidcProviderArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/,
+      "expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+    )
+    .optional(),
+  /** S3 bucket of a self-managed Pulumi backend (s3://...), if any: the check takes its lock. */
+  stateBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name")
+    .optional(),
+  /** KMS key ARN of an awskms:// secrets provider, if any: the check decrypts stack secrets. */
+  secretsKeyArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "expected a KMS key ARN")
+    .optional(),
+});
+
 /** Region stack keys (without the namespace) and their schemas. */
 export const REGION_KEYS = {
   network: NetworkSchema,
@@ -230,6 +283,8 @@ export const REGION_KEYS = {
   identity: IdentitySchema.prefault({}),
   /** What runs on the instances: pinned releases, endpoints parameter, pricing. */
   nodeRuntime: NodeRuntimeSchema.prefault({}),
+  /** The deploy gate that fails `pulumi up` when nodes do not become healthy. */
+  deployGate: DeployGateSchema.prefault({}),
   /** Tags on every resource, merged over the project's. Default {}. */
   tags: tags.default({}),
   /** demand, capacityModel, sizing: demand-driven sizing (lib/config/sizing-schema.ts). */
@@ -246,6 +301,8 @@ export const FLEET_KEYS = {
     .refine((l) => new Set(l).size === l.length, { message: "expected each region once" }),
   /** Region for fleet-wide resources. Default us-east-1. */
   homeRegion: awsRegion.default(DEFAULTS.homeRegion),
+  /** The scheduled drift check's GitHub workflow and the role it assumes. Required. */
+  driftCheck: DriftCheckSchema,
   tags: tags.default({}),
 } as const;
 
@@ -255,6 +312,14 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
       code: "custom",
       path: ["nodeGroup", "maxSize"],
       message: `expected maxSize >= minSize (${c.nodeGroup.minSize})`,
+    });
+  }
+  const gateCount = c.deployGate.expectedHealthy;
+  if (gateCount !== undefined && gateCount > c.nodeGroup.maxSize) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["deployGate", "expectedHealthy"],
+      message: `expected at most nodeGroup.maxSize (${c.nodeGroup.maxSize}): the gate could never pass`,
     });
   }
   const az = c.chainNode.availabilityZone;

@@ -1,0 +1,32 @@
+// The real RefreshPreviewer: the Pulumi Automation API over the project directory, i.e. the
+// Pulumi CLI on PATH with the user's backend login and cloud credentials. Not run in tests here
+// (no CLI, no AWS); test/drift.test.ts drives lib/drift/check.ts through a fake instead.
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import type { RefreshPreviewer } from "./check";
+
+export interface AutomationOptions {
+  /** Directory holding Pulumi.yaml. */
+  workDir: string;
+  /**
+   * Prepended to each stack name, e.g. "my-org/livepeer-fleet/" for a Pulumi Cloud organisation
+   * other than the user's default. Empty: stack names as written in the stack files.
+   */
+  stackPrefix?: string;
+}
+
+export function automationPreviewer(o: AutomationOptions): RefreshPreviewer {
+  return {
+    async previewRefresh(stack, { signal, onEvent }) {
+      const s = await LocalWorkspace.selectStack({
+        stackName: `${o.stackPrefix ?? ""}${stack}`,
+        workDir: o.workDir,
+      });
+      // previewRefresh is `pulumi refresh --preview-only`: it reads every resource from the
+      // cloud and reports what a refresh would change, without writing state. The deprecated
+      // `refresh({ previewOnly: true })` maps to the same command. Without --expect-no-changes
+      // the CLI exits 0 on drift, so a CommandError here always means the check itself failed.
+      const r = await s.previewRefresh({ onEvent, signal, color: "never" });
+      return { changeSummary: r.changeSummary };
+    },
+  };
+}

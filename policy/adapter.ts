@@ -1,0 +1,72 @@
+// Between the policy engine and the pure rules: which stack a resource belongs to, what that
+// stack is configured to open to the internet, and resource inputs with values unknown during
+// preview replaced by UNKNOWN (the engine's proxy throws on reading them).
+import * as path from "node:path";
+import { UnknownValueError } from "@pulumi/policy";
+import { DEFAULTS } from "../lib/config/schema";
+import { loadRegionConfig } from "../lib/config/load";
+import { readProjectConfig, readStackConfig } from "../lib/config/sources";
+import { parseStackName } from "../lib/stack";
+import { AllowedPort, PolicyContext, UNKNOWN } from "./rules";
+
+/** The project the pack lives in: its stack files say which ports each stack may open. */
+export const PROJECT_DIR = path.resolve(__dirname, "..");
+
+/** `urn:pulumi:<stack>::<project>::<type>::<name>` -> stack. */
+export function stackOfUrn(urn: string): string | undefined {
+  return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
+}
+
+/**
+ * The public ports a stack is configured to open: the Livepeer service port and, when the stack
+ * sets chainNode.p2pPort, that port over TCP and UDP. A fleet stack opens nothing. When the stack's
+ * config cannot be read, only the default service port: stricter, never looser.
+ */
+export function contextFor(stack: string | undefined, projectDir = PROJECT_DIR): PolicyContext {
+  const fallback: PolicyContext = {
+    publicPorts: [
+      { protocol: "tcp", port: DEFAULTS.servicePort, why: "Livepeer service (default)" },
+    ],
+  };
+  if (stack === undefined) return fallback;
+  let role;
+  try {
+    role = parseStackName(stack);
+  } catch {
+    return fallback;
+  }
+  if (role.role === "fleet") return { publicPorts: [] };
+  try {
+    const stackValues = readStackConfig(projectDir, stack);
+    if (!stackValues) return fallback;
+    const c = loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
+    const ports: AllowedPort[] = [
+      { protocol: "tcp", port: c.livepeer.servicePort, why: "Livepeer service" },
+    ];
+    const p2p = c.chainNode.p2pPort;
+    if (p2p !== undefined) {
+      ports.push({ protocol: "tcp", port: p2p, why: "chain P2P, configured" });
+      ports.push({ protocol: "udp", port: p2p, why: "chain P2P, configured" });
+    }
+    return { publicPorts: ports };
+  } catch {
+    return fallback;
+  }
+}
+
+/** A plain copy of the engine's props, each value unknown during preview replaced by UNKNOWN. */
+export function materialize(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  const read = (get: () => unknown): unknown => {
+    try {
+      return materialize(get());
+    } catch (err) {
+      if (err instanceof UnknownValueError) return UNKNOWN;
+      throw err;
+    }
+  };
+  if (Array.isArray(v))
+    return Array.from({ length: v.length }, (_, i) => read(() => v[i] as unknown));
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(o).map((k) => [k, read(() => o[k])]));
+}
