@@ -14,6 +14,9 @@ import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { evaluate, PROJECT_DIR } from "./helpers/program";
 import { unitKeyUrns } from "../lib/ops/add-region";
 
+/** A valid demand profile: 24 hourly peaks (the sizing schema checks the shape). */
+const HOURS_OF_DEMAND = Array.from({ length: 24 }, (_, h) => 2 + (h % 6));
+
 const STACK_FILES = [
   "Pulumi.yaml",
   "Pulumi.prod.yaml",
@@ -121,7 +124,10 @@ describe("add-region", () => {
     const demand = path.join(dir, "demand.yaml");
     fs.writeFileSync(
       demand,
-      "# measured 2024-05\npeakStreams: [1, 2, 3]\nladder:\n  - { width: 1280, height: 720, fps: 30 }\n",
+      "# measured 2024-05\npeakStreams: [" +
+        HOURS_OF_DEMAND.join(", ") +
+        "]\nladder:\n  - { name: source, width: 1920, height: 1080, fps: 30 }\n" +
+        "  - { name: 720p30, width: 1280, height: 720, fps: 30 }\n",
     );
     const r = run(dir, "--fleet", "prod", "--region", "eu-central-1", "--demand", demand);
     expect(r.code, r.err).to.equal(0);
@@ -129,19 +135,25 @@ describe("add-region", () => {
     expect(text).to.include("measured 2024-05");
     const doc = parse(text) as { config: Record<string, unknown> };
     expect(doc.config["livepeer-fleet:demand"]).to.deep.equal({
-      peakStreams: [1, 2, 3],
-      ladder: [{ width: 1280, height: 720, fps: 30 }],
+      peakStreams: HOURS_OF_DEMAND,
+      ladder: [
+        { name: "source", width: 1920, height: 1080, fps: 30 },
+        { name: "720p30", width: 1280, height: 720, fps: 30 },
+      ],
     });
   });
 
   it("accepts a JSON demand file wrapped in its config key", () => {
     const dir = tempRepo();
     const demand = path.join(dir, "demand.json");
-    fs.writeFileSync(demand, JSON.stringify({ "livepeer-fleet:demand": { peakStreams: [4] } }));
+    fs.writeFileSync(
+      demand,
+      JSON.stringify({ "livepeer-fleet:demand": { peakStreams: HOURS_OF_DEMAND } }),
+    );
     const r = run(dir, "--fleet", "prod", "--region", "eu-central-1", "--demand", demand);
     expect(r.code, r.err).to.equal(0);
     const config = readStackConfig(dir, "prod-eu-central-1")!;
-    expect(config["livepeer-fleet:demand"]).to.deep.equal({ peakStreams: [4] });
+    expect(config["livepeer-fleet:demand"]).to.deep.equal({ peakStreams: HOURS_OF_DEMAND });
   });
 
   describe("refusals leave the directory byte-identical", () => {

@@ -21,6 +21,8 @@ const fleet = parseStackName("prod") as Extract<
   { role: "fleet" }
 >;
 const ADDRESS = "0x11D12AfEF50b1FeE02146020533857d35936035D";
+/** The fleet's required drift-check settings. */
+const DRIFT = { "livepeer-fleet:driftCheck": { githubRepository: "example-org/livepeer-fleet" } };
 
 /** A minimal valid region stack, with overrides per full key. */
 function regionSources(
@@ -371,7 +373,7 @@ describe("config: each rule names the file, the key path and what is expected", 
     expect(() =>
       loadFleetConfig(fleet, {
         projectValues,
-        stackValues: { "livepeer-fleet:regions": ["us-east-1"] },
+        stackValues: { "livepeer-fleet:regions": ["us-east-1"], ...DRIFT },
       }),
     ).not.to.throw();
     const problems = problemsOf(() =>
@@ -379,6 +381,7 @@ describe("config: each rule names the file, the key path and what is expected", 
         projectValues,
         stackValues: {
           "livepeer-fleet:regions": ["us-east-1"],
+          ...DRIFT,
           "livepeer-fleet:nodeGroup": { minSize: 1 },
         },
       }),
