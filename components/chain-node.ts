@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Network } from "./network";
-import { IMDS_V2_REQUIRED, asgTags, encryptedRoot, instanceRole, launchTags } from "./launch";
+import {
+  IMDS_V2_REQUIRED,
+  asgTags,
+  encryptedRoot,
+  instanceRole,
+  launchTags,
+  metricsPolicy,
+} from "./launch";
+import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { AMI_PARAMETERS } from "../lib/config/schema";
 
 /** Tag keys the IAM conditions, the boot script and the snapshot policy match on. */
@@ -310,6 +318,13 @@ export class ChainNode extends pulumi.ComponentResource {
             ),
           ),
       },
+      child,
+    );
+
+    // ChainSynced and ChainHeadAgeSeconds for the chain alarms (health agent, chain mode).
+    new aws.iam.RolePolicy(
+      `${name}-metrics`,
+      { role: role.id, policy: JSON.stringify(metricsPolicy(METRIC_NAMESPACE, false)) },
       child,
     );
 

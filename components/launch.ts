@@ -83,6 +83,40 @@ export function instanceRole(
 }
 
 /**
+ * What the health agent needs to publish its metrics (lib/runtime-contract.ts NODE_METRICS).
+ * PutMetricData has no resource-level permissions, so `*` is scoped by the namespace condition
+ * key instead: an instance can write nothing outside the fleet's namespace. With
+ * `findOwnGroup` (orchestrator nodes) also DescribeAutoScalingInstances, read-only and likewise
+ * without resources: the node looks up the group name its CurrentSessions must carry, which user
+ * data cannot hold (the group is created from the launch template, so a name in the template
+ * would be a cycle) and IMDS does not show (instance metadata tags are off).
+ */
+export function metricsPolicy(namespace: string, findOwnGroup: boolean): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublishFleetMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+      },
+      ...(findOwnGroup
+        ? [
+            {
+              Sid: "FindOwnAutoScalingGroup",
+              Effect: "Allow",
+              Action: "autoscaling:DescribeAutoScalingInstances",
+              Resource: "*",
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+/**
  * Tags on the group itself. Instances and their volumes are tagged by the launch template
  * (launchTags), so the ASG does not propagate a second, possibly different, copy.
  */

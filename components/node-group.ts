@@ -1,7 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { Network } from "./network";
-import { IMDS_V2_REQUIRED, asgTags, encryptedRoot, instanceRole, launchTags } from "./launch";
+import {
+  IMDS_V2_REQUIRED,
+  asgTags,
+  encryptedRoot,
+  instanceRole,
+  launchTags,
+  metricsPolicy,
+} from "./launch";
+import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { NodeScaling, NodeScalingArgs, addNodeScaling } from "./node-scaling";
 
 export interface NodeGroupArgs {
@@ -209,6 +217,12 @@ export class NodeGroup extends pulumi.ComponentResource {
 
     const { role, profile } = instanceRole(name, tags, args.partition, child);
     this.role = role;
+    // CurrentSessions for target tracking (health agent, node mode).
+    new aws.iam.RolePolicy(
+      `${name}-metrics`,
+      { role: role.id, policy: JSON.stringify(metricsPolicy(METRIC_NAMESPACE, true)) },
+      child,
+    );
 
     const userData =
       typeof args.userData === "function"

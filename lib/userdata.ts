@@ -64,6 +64,8 @@ const data = (src: string): NodeFile => ({ src, dest: `${ROOT}/${src}`, mode: "0
 const COMMON: NodeFile[] = [
   bin("common.sh"),
   bin("health-agent.py"),
+  // The health agent signs its CloudWatch calls with it.
+  bin("awsapi.py"),
   bin("install-release.sh"),
   data("conf/journald-livepeer-fleet.conf"),
   data("conf/amazon-time-sync.sources"),
@@ -73,7 +75,6 @@ const COMMON: NodeFile[] = [
 export function chainFiles(client: "nitro" | "geth"): NodeFile[] {
   return [
     ...COMMON,
-    bin("awsapi.py"),
     bin("render-rpc-proxy.py"),
     bin("mount-data-volume.sh"),
     bin("attach-data-volume.sh"),
@@ -195,7 +196,9 @@ export function renderChainUserData(v: ChainUserDataValues): RenderedUserData {
     [
       "LF_HEALTH_ARGS",
       `--mode chain --bind 127.0.0.1 --port ${CHAIN_HEALTH_PORT} ` +
-        `--eth-url http://127.0.0.1:${LOCAL_RPC_PORT} --max-head-age ${v.maxChainHeadAgeSeconds}`,
+        `--eth-url http://127.0.0.1:${LOCAL_RPC_PORT} --max-head-age ${v.maxChainHeadAgeSeconds} ` +
+        // ChainSynced and ChainHeadAgeSeconds, dimension Unit=<stack>, for the chain alarms.
+        `--publish --unit ${v.stack}`,
     ],
   ];
   return assemble("chain", env, chainFiles(v.client));
@@ -248,7 +251,9 @@ export function renderNodeUserData(v: NodeUserDataValues): RenderedUserData {
       `--mode node --bind 0.0.0.0 --port ${v.healthPort} --eth-url ${v.ethUrl} ` +
         `--max-head-age ${v.maxChainHeadAgeSeconds} ` +
         `--livepeer-url https://127.0.0.1:${v.servicePort}/healthz ` +
-        `--status-url http://127.0.0.1:${LIVEPEER_CLI_PORT}/status${v.gpu ? " --gpu" : ""}`,
+        `--status-url http://127.0.0.1:${LIVEPEER_CLI_PORT}/status${v.gpu ? " --gpu" : ""} ` +
+        // CurrentSessions per node for target tracking, read from go-livepeer's -monitor endpoint.
+        `--publish --metrics-url http://127.0.0.1:${LIVEPEER_CLI_PORT}/metrics`,
     ],
   ];
   return assemble("node", env, nodeFiles());

@@ -4,49 +4,21 @@
 // SigV4 signer (@smithy/signature-v4) and refuses a request whose signature differs, so this
 // also checks awsapi.py's signing. Key material lands in a tmpfs mounted for the test (root).
 import { expect } from "chai";
-import { createHash, createHmac } from "node:crypto";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { TEST_CREDS, sigV4Matches } from "./helpers/sigv4";
 import { requireRoot, requireTools } from "./helpers/tools";
 import { NODE_DIR, freePort } from "./helpers/node-runtime";
 import { TEST_IDENTITY } from "./helpers/test-identity";
 
-const CREDS = {
-  accessKeyId: "AKIDTESTONLY",
-  secretAccessKey: "test-only-secret",
-  sessionToken: "test-only-token",
-};
 const PARAMS: Record<string, string> = {
   "/lf/test/orchestrator/keystore": TEST_IDENTITY.keystore,
   "/lf/test/orchestrator/passphrase": TEST_IDENTITY.passphrase,
   "/lf/test/chain/rpc-endpoints": TEST_IDENTITY.endpoints,
 };
-
-/** node:crypto behind the SDK's hash interface (HMAC when given a secret). */
-type Source = string | ArrayBuffer | ArrayBufferView;
-const bytes = (d: Source) =>
-  typeof d === "string"
-    ? Buffer.from(d)
-    : ArrayBuffer.isView(d)
-      ? Buffer.from(d.buffer, d.byteOffset, d.byteLength)
-      : Buffer.from(d);
-class NodeSha256 {
-  private h;
-  constructor(secret?: Source) {
-    this.h = secret ? createHmac("sha256", bytes(secret)) : createHash("sha256");
-  }
-  update(data: Source): void {
-    this.h.update(bytes(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.h.digest()));
-  }
-  reset(): void {}
-}
 
 function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
   return freePort().then(
@@ -99,44 +71,20 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
       } else if (req.url === "/latest/meta-data/iam/security-credentials/test-role") {
         res.end(
           JSON.stringify({
-            AccessKeyId: CREDS.accessKeyId,
-            SecretAccessKey: CREDS.secretAccessKey,
-            Token: CREDS.sessionToken,
+            AccessKeyId: TEST_CREDS.accessKeyId,
+            SecretAccessKey: TEST_CREDS.secretAccessKey,
+            Token: TEST_CREDS.sessionToken,
           }),
         );
       } else res.writeHead(404).end();
     });
-    const signer = new SignatureV4({
-      service: "ssm",
-      region: "us-east-1",
-      credentials: CREDS,
-      sha256: NodeSha256,
-      applyChecksum: false,
-    });
     const ssm = await listen((req, res) => {
       void readBody(req).then(async (body) => {
-        const h = req.headers;
-        const amzDate = String(h["x-amz-date"]);
-        const when = new Date(
-          amzDate.replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, "$1-$2-$3T$4:$5:$6Z"),
-        );
-        const expected = await signer.sign(
-          {
-            method: req.method ?? "POST",
-            protocol: "http:",
-            hostname: "127.0.0.1",
-            path: req.url ?? "/",
-            headers: {
-              host: String(h.host),
-              "content-type": String(h["content-type"]),
-              "x-amz-target": String(h["x-amz-target"]),
-            },
-            body,
-            query: {},
-          },
-          { signingDate: when },
-        );
-        const ok = expected.headers.authorization === h.authorization;
+        const ok = await sigV4Matches(req, body, {
+          service: "ssm",
+          region: "us-east-1",
+          headers: ["content-type", "x-amz-target"],
+        });
         const req2 = JSON.parse(body) as { Name: string; WithDecryption: boolean };
         ssmCalls.push({ name: req2.Name, decrypt: req2.WithDecryption, signatureOk: ok });
         if (!ok) return void res.writeHead(403).end('{"__type":"SignatureDoesNotMatch"}');

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The few AWS API calls a node makes at boot, with the standard library only.
+"""The few AWS API calls a node makes, with the standard library only.
 
 Ubuntu's AMI has python3 but no AWS CLI (and installing one is an unpinned download), so this
 signs requests itself (Signature Version 4) with the instance role's credentials from IMDSv2.
@@ -12,8 +12,10 @@ signs requests itself (Signature Version 4) with the instance role's credentials
   awsapi.py imds PATH                     prints an instance metadata value (IMDSv2)
 
 Endpoints can be pointed elsewhere (tests use local stand-ins): LF_IMDS_ENDPOINT,
-LF_AWS_ENDPOINT_SSM, LF_AWS_ENDPOINT_EC2, LF_AWS_ENDPOINT_ROUTE53.
+LF_AWS_ENDPOINT_<SSM|EC2|ROUTE53|MONITORING|AUTOSCALING>.
 """
+# The health agent imports this module to publish its CloudWatch metrics (put_metrics and
+# own_group_name below) and sets TIMEOUT to its own, shorter, bound per call.
 import datetime
 import hashlib
 import hmac
@@ -30,6 +32,7 @@ TIMEOUT = 10
 IMDS = os.environ.get("LF_IMDS_ENDPOINT", "http://169.254.169.254")
 EC2_NS = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
 R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+AS_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
 
 
 class AwsError(Exception):
@@ -110,11 +113,15 @@ class Client:
         h = sign(method, url, region or self.region, service, headers, body, self.creds)
         return _http(urllib.request.Request(url, data=body or None, method=method, headers=h))
 
-    def ec2(self, params):
-        body = urllib.parse.urlencode(dict(params, Version="2016-11-15")).encode()
-        xml = self.call("ec2", "POST", "/", {
+    # The query protocol (EC2, CloudWatch, Auto Scaling): a form-encoded body, an XML reply.
+    def query(self, service, version, params):
+        body = urllib.parse.urlencode(dict(params, Version=version)).encode()
+        xml = self.call(service, "POST", "/", {
             "content-type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
         return ET.fromstring(xml)
+
+    def ec2(self, params):
+        return self.query("ec2", "2016-11-15", params)
 
 
 def ssm_get(name, out):
@@ -165,6 +172,31 @@ def route53_upsert(zone, name, ip, ttl):
             return
         time.sleep(2)
     raise AwsError("route53 change %s not in sync after 60s" % change)
+
+
+# CloudWatch PutMetricData: metrics as [(name, value, unit)], each with the same dimensions.
+def put_metrics(client, namespace, metrics, dimensions):
+    p = {"Action": "PutMetricData", "Namespace": namespace}
+    for i, (name, value, unit) in enumerate(metrics, 1):
+        m = "MetricData.member.%d." % i
+        p.update({m + "MetricName": name, m + "Value": "%.10g" % value, m + "Unit": unit})
+        for j, (dname, dvalue) in enumerate(dimensions, 1):
+            p[m + "Dimensions.member.%d.Name" % j] = dname
+            p[m + "Dimensions.member.%d.Value" % j] = dvalue
+    client.query("monitoring", "2010-08-01", p)
+
+
+# This instance's Auto Scaling group. Its aws:autoscaling:groupName tag is not in IMDS (instance
+# metadata tags are off), and user data cannot carry it (the group is created after the launch
+# template that holds the user data), so Auto Scaling is asked by instance id.
+def own_group_name(client):
+    inst = imds("meta-data/instance-id")
+    root = client.query("autoscaling", "2011-01-01", {
+        "Action": "DescribeAutoScalingInstances", "InstanceIds.member.1": inst})
+    name = root.findtext(".//{%s}AutoScalingGroupName" % AS_NS)
+    if not name:
+        raise AwsError("%s is in no Auto Scaling group" % inst)
+    return name
 
 
 COMMANDS = {"ssm-get": (ssm_get, 2), "ec2-volume": (ec2_volume, 1), "ec2-attach": (ec2_attach, 3),

@@ -12,7 +12,18 @@ Modes
 
 Every check runs in its own thread with its own timeout, and the reply is sent at the overall
 deadline whatever a check is doing, so the agent answers within 2 s and never hangs.
+--publish also puts CloudWatch metrics every minute from a thread of its own.
 """
+# Publishing (--publish; names as in lib/runtime-contract.ts, checked by
+# test/metrics-publish.test.ts): chain mode ChainSynced (1/0, the /healthz verdict) and
+# ChainHeadAgeSeconds with dimension Unit=--unit, for the chain alarms; node mode CurrentSessions,
+# go-livepeer's livepeer_current_sessions_total from --metrics-url, with the one dimension
+# AutoScalingGroupName, for target tracking. It lives here rather than in a timer-driven sibling
+# because ChainSynced must come from the same checks and threshold as the chain /healthz, and
+# because every byte of a second script and two units would count against the chain node's
+# 16 KB of user data. The
+# server is threaded and the publisher is a daemon thread that catches everything, with a
+# timeout on every call: a slow or dead CloudWatch delays a datapoint, never a health answer.
 import argparse
 import json
 import shutil
@@ -24,6 +35,8 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import awsapi
+
 DEADLINE = 1.5  # seconds for all checks together; the reply goes out right after
 
 
@@ -31,7 +44,7 @@ class CheckFailed(Exception):
     pass
 
 
-def _get(url, timeout):
+def _get(url, timeout, limit=65536):
     ctx = None
     if url.startswith("https://"):
         # go-livepeer serves a self-signed certificate on 127.0.0.1: reachability is the point.
@@ -40,7 +53,7 @@ def _get(url, timeout):
         ctx.verify_mode = ssl.CERT_NONE
     try:
         with urllib.request.urlopen(url, timeout=timeout, context=ctx) as r:
-            return r.status, r.read(65536)
+            return r.status, r.read(limit)
     except urllib.error.HTTPError as e:
         raise CheckFailed("HTTP %d from %s" % (e.code, url))
     except OSError as e:
@@ -78,15 +91,18 @@ def check_status(a):
     return "HTTP %d, version %s" % (status, doc.get("Version", "?"))
 
 
-def check_chain_head(a):
+def head_age(a):
     block = _rpc(a.eth_url, "eth_getBlockByNumber", ["latest", False], a.timeout)
     if not block or "timestamp" not in block:
         raise CheckFailed("no latest block")
-    age = time.time() - int(block["timestamp"], 16)
+    return int(block["number"], 16), time.time() - int(block["timestamp"], 16)
+
+
+def check_chain_head(a):
+    number, age = head_age(a)
     if age > a.max_head_age:
-        raise CheckFailed("head %s is %ds old (max %ds)" % (
-            int(block["number"], 16), age, a.max_head_age))
-    return "head %d, %ds old" % (int(block["number"], 16), max(age, 0))
+        raise CheckFailed("head %s is %ds old (max %ds)" % (number, age, a.max_head_age))
+    return "head %d, %ds old" % (number, max(age, 0))
 
 
 def check_synced(a):
@@ -146,6 +162,74 @@ def run_checks(a):
     return {"status": "fail" if failed else "ok", "mode": a.mode, "failed": failed, "checks": out}
 
 
+NAMESPACE = "LivepeerFleet"
+SESSIONS = "livepeer_current_sessions_total"  # go-livepeer monitor/census.go: a gauge
+
+
+# Sum of the samples of `name` in Prometheus text (one per node_id/node_type label set).
+def prom_sum(text, name):
+    total = None
+    for line in text.splitlines():
+        if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
+            try:
+                rest = line[line.rfind("}") + 1:] if "{" in line else line[len(name):]
+                total = (total or 0) + float(rest.split()[0])
+            except (IndexError, ValueError):
+                raise CheckFailed("bad sample: %s" % line[:100])
+    return total
+
+
+def chain_metrics(a):
+    data = []
+    try:
+        _, age = head_age(a)
+        data.append(("ChainHeadAgeSeconds", max(age, 0), "Seconds"))
+        check_synced(a)
+        synced = age <= a.max_head_age
+    except CheckFailed:  # no answer: not synced, age unknown (no datapoint rather than a guess)
+        synced = False
+    data.append(("ChainSynced", int(synced), "None"))
+    return data, [("Unit", a.unit)]
+
+
+def node_metrics(a):
+    _, body = _get(a.metrics_url, a.timeout, 1 << 22)
+    n = prom_sum(body.decode("utf-8", "replace"), SESSIONS)
+    if n is None:  # unknown is not zero
+        raise CheckFailed("no %s at %s" % (SESSIONS, a.metrics_url))
+    return [("CurrentSessions", n, "Count")], [("AutoScalingGroupName", a.group)]
+
+
+def publish_once(a):
+    # A client per round: fresh role credentials (they rotate), for a few IMDS calls.
+    c = awsapi.Client()
+    if a.mode == "node" and not a.group:
+        a.group = awsapi.own_group_name(c)
+    data, dims = (chain_metrics if a.mode == "chain" else node_metrics)(a)
+    awsapi.put_metrics(c, NAMESPACE, data, dims)
+
+
+# Runs for the life of the agent. Logs the first failure of a streak, then every 15th, each
+# line cut to 300 characters: a CloudWatch outage must not flood the journal.
+def publisher(a):
+    failures = 0
+    next_at = time.monotonic()
+    while True:
+        try:
+            publish_once(a)
+            if failures:
+                print("metrics: published again after %d failure(s)" % failures, flush=True)
+            failures = 0
+        except Exception as e:  # nothing may stop this thread, let alone the agent
+            failures += 1
+            if failures % 15 == 1:
+                print(("metrics: publish failed (%d in a row): %r" % (failures, e))[:300],
+                      flush=True)
+        # A fixed cadence (one datapoint per alarm period); after an overrun, go again at once.
+        next_at = max(next_at + a.publish_interval, time.monotonic())
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
 def handler_for(a):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
@@ -183,8 +267,18 @@ def parse(argv=None):
     p.add_argument("--gpu", action="store_true", help="require visible NVIDIA GPUs")
     p.add_argument("--nvidia-smi", default="nvidia-smi", help="nvidia-smi to ask (path or name)")
     p.add_argument("--timeout", type=float, default=1.0, help="per-check timeout, seconds")
+    p.add_argument("--publish", action="store_true", help="put CloudWatch metrics too")
+    p.add_argument("--publish-interval", type=float, default=60.0, help="seconds")
+    p.add_argument("--publish-timeout", type=float, default=5.0, help="per AWS call, seconds")
+    p.add_argument("--unit", help="chain mode: the stack name (dimension Unit)")
+    p.add_argument("--metrics-url", default="http://127.0.0.1:7935/metrics",
+                   help="node mode: go-livepeer's Prometheus endpoint (-monitor)")
     a = p.parse_args(argv)
     a.timeout = min(a.timeout, DEADLINE)
+    if a.publish and a.mode == "chain" and not a.unit:
+        p.error("--publish in chain mode needs --unit")
+    # The node's Auto Scaling group, looked up by the publisher on its first round.
+    a.group = None
     return a
 
 
@@ -193,6 +287,9 @@ def main():
     server = ThreadingHTTPServer((a.bind, a.port), handler_for(a))
     server.daemon_threads = True
     print("health agent (%s) on %s:%d" % (a.mode, a.bind, server.server_address[1]), flush=True)
+    if a.publish:
+        awsapi.TIMEOUT = a.publish_timeout
+        threading.Thread(target=publisher, args=(a,), daemon=True).start()
     server.serve_forever()
 
 

@@ -109,13 +109,16 @@ export class Proc {
 }
 
 /** Starts the health agent on a free port and waits until it listens. */
-export async function startAgent(args: string[]): Promise<{ proc: Proc; url: string }> {
-  const proc = new Proc("python3", [
-    path.join(NODE_DIR, "health-agent.py"),
-    ...args,
-    "--port",
-    "0",
-  ]);
+export async function startAgent(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ proc: Proc; url: string }> {
+  const proc = new Proc(
+    "python3",
+    [path.join(NODE_DIR, "health-agent.py"), ...args, "--port", "0"],
+    // It imports awsapi.py: no __pycache__ left in the repository's scripts/node.
+    { ...env, PYTHONDONTWRITEBYTECODE: "1" },
+  );
   let port = 0;
   await waitFor(
     "the health agent to listen",
