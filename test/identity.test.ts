@@ -11,32 +11,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { TEST_CREDS, sigV4Matches } from "./helpers/sigv4";
 import { requireRoot, requireTools } from "./helpers/tools";
-import { NODE_DIR, freePort } from "./helpers/node-runtime";
+import { NODE_DIR } from "./helpers/node-runtime";
 import { TEST_IDENTITY } from "./helpers/test-identity";
+import { listen, readBody } from "./helpers/net";
 
 const PARAMS: Record<string, string> = {
   "/lf/test/orchestrator/keystore": TEST_IDENTITY.keystore,
   "/lf/test/orchestrator/passphrase": TEST_IDENTITY.passphrase,
   "/lf/test/chain/rpc-endpoints": TEST_IDENTITY.endpoints,
 };
-
-function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  return freePort().then(
-    (port) =>
-      new Promise((r) => {
-        const server = http.createServer(handler);
-        server.listen(port, "127.0.0.1", () => r({ server, port }));
-      }),
-  );
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = "";
-    req.on("data", (d: Buffer) => (b += d.toString()));
-    req.on("end", () => r(b));
-  });
-}
 
 describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", function () {
   let tmp: string;

@@ -25,6 +25,7 @@ import {
   waitFor,
 } from "./helpers/node-runtime";
 import { evaluate, one, policyOf } from "./helpers/program";
+import { listen, readBody } from "./helpers/net";
 
 const REGION = "eu-west-1";
 const INSTANCE = "i-0123456789abcdef0";
@@ -43,24 +44,6 @@ interface Call {
   scope: string;
   signatureOk: boolean;
   params: URLSearchParams;
-}
-
-function listen(handler: http.RequestListener): Promise<{ server: http.Server; port: number }> {
-  return freePort().then(
-    (port) =>
-      new Promise((r) => {
-        const server = http.createServer(handler);
-        server.listen(port, "127.0.0.1", () => r({ server, port }));
-      }),
-  );
-}
-
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((r) => {
-    let b = "";
-    req.on("data", (d: Buffer) => (b += d.toString()));
-    req.on("end", () => r(b));
-  });
 }
 
 /** The MetricData members of a PutMetricData query body. */

@@ -2,22 +2,12 @@
 // time, a local EVM chain (ganache), bounded JSON-RPC calls and child processes that are always
 // stopped. Nothing here binds a fixed port or leaves a process behind.
 import { ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
 import * as path from "node:path";
+import { freePort } from "./net";
+
+export { freePort };
 
 export const NODE_DIR = path.resolve(__dirname, "..", "..", "scripts", "node");
-
-/** A port the kernel just handed out on 127.0.0.1 (bound to 0, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Chain {
   port: number;
