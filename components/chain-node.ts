@@ -11,6 +11,7 @@ import {
 } from "./launch";
 import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { AMI_PARAMETERS } from "../lib/config/schema";
+import { UnitScope } from "./unit-scope";
 
 /** Tag keys the IAM conditions, the boot script and the snapshot policy match on. */
 export const UNIT_TAG = "livepeer-fleet:unit";
@@ -19,15 +20,8 @@ export const SNAPSHOT_TAG = "livepeer-fleet:snapshot";
 export const CHAIN_DATA_ROLE = "chain-data";
 export const CHAIN_NODE_ROLE = "chain-node";
 
-export interface ChainNodeArgs {
-  provider: aws.Provider;
-  region: string;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
-  /** Stack name: the value of the unit tag that scopes what this node may attach. */
-  unit: string;
+export interface ChainNodeArgs extends UnitScope {
   network: Network;
-  keyArn: pulumi.Input<string>;
   /** Policy that reads the orchestrator identity (the redeemer/reward caller runs here). */
   identityPolicyArn: pulumi.Input<string>;
   /** Security group of the nodes allowed to reach the RPC proxy and the redeemer. */
@@ -54,7 +48,6 @@ export interface ChainNodeArgs {
    * data volume and publishes its address in the zone, which are created here).
    */
   userData?: pulumi.Input<string> | ((ids: ChainNodeIds) => pulumi.Input<string>);
-  tags: Record<string, string>;
 }
 
 /** What the chain node's boot script needs of the resources created here. */

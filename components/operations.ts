@@ -1,5 +1,4 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
 import { RegionConfig } from "../lib/config/schema";
 import { Snapshots } from "./snapshots";
 import { ChainRestart } from "./chain-restart";
@@ -7,15 +6,9 @@ import { MaintenanceEvents } from "./maintenance-events";
 import { RewardWatcher } from "./reward-watcher";
 import { Alarms } from "./alarms";
 import { Dashboard } from "./dashboard";
+import { UnitScope } from "./unit-scope";
 
-export interface OperationsArgs {
-  provider: aws.Provider;
-  region: string;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
-  /** Stack name. */
-  unit: string;
-  keyArn: pulumi.Input<string>;
+export interface OperationsArgs extends UnitScope {
   /**
    * UTC hour of the nightly restart and the daily snapshot: the region's lowest-demand hour from
    * the demand planner when it has one, else `maintenance.hourUtc` from config.
@@ -27,7 +20,6 @@ export interface OperationsArgs {
   targetGroupArnSuffix: pulumi.Input<string>;
   nodeGroupName: pulumi.Input<string>;
   nodeGroupMaxSize: number;
-  tags: Record<string, string>;
 }
 
 /**

@@ -3,21 +3,13 @@ import * as aws from "@pulumi/aws";
 import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { bundleWatcher } from "../lib/watcher/bundle";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
+import { UnitScope } from "./unit-scope";
 
-export interface RewardWatcherArgs {
-  provider: aws.Provider;
-  region: string;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
-  /** Stack name: the `Unit` dimension of every metric the watcher publishes. */
-  unit: string;
-  /** The unit key: the RPC URL SecureString and the function's log group are encrypted with it. */
-  keyArn: pulumi.Input<string>;
+export interface RewardWatcherArgs extends UnitScope {
   /** Everything the handler reads from its environment except the unit and namespace. */
   watcher: Omit<WatcherConfig, "unit" | "namespace">;
   /** Minutes between runs. */
   scheduleMinutes: number;
-  tags: Record<string, string>;
 }
 
 /** The only grants the function has besides writing its own log group. */

@@ -1,23 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SNAPSHOT_TAG, UNIT_TAG } from "./chain-node";
+import { UnitScope } from "./unit-scope";
 
-export interface SnapshotsArgs {
-  provider: aws.Provider;
-  region: string;
-  accountId: pulumi.Input<string>;
-  partition: pulumi.Input<string>;
-  /** Stack name: the unit tag value that selects the volumes and marks the snapshots. */
-  unit: string;
-  /** The unit key the volumes (and so the snapshots) are encrypted with. */
-  keyArn: pulumi.Input<string>;
+export interface SnapshotsArgs extends UnitScope {
   /** UTC hour of the daily snapshot: the region's lowest-demand hour (planner), else config. */
   maintenanceHourUtc: number;
   /** Daily snapshots kept in the region. */
   retainCount: number;
   /** Optional disaster-recovery copy of every snapshot to another region, under its own key. */
   crossRegionCopy?: { region: string; kmsKeyArn: string; retainDays: number };
-  tags: Record<string, string>;
 }
 
 /** Value of SNAPSHOT_TAG that opts a volume into the daily policy (chain-node.ts sets it). */
