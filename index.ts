@@ -1,103 +1,74 @@
 // Entry point: the stack name picks the role. `prod` builds the fleet stack; `prod-us-east-1`
-// builds that region's unit. Config is validated in full before any resource is registered.
+// builds that region's unit. Config (the stack's and, for a region, its fleet's) is validated in
+// full before any resource is registered.
 import * as pulumi from "@pulumi/pulumi";
-import { parseStackName, StackNameError, StackRole } from "./lib/stack";
-import { FleetConfig, RegionConfig } from "./lib/config/schema";
-import {
-  ConfigError,
-  checkFleetMembership,
-  loadFleetConfig,
-  loadRegionConfig,
-} from "./lib/config/load";
-import { readStackConfig, runtimeSources } from "./lib/config/sources";
+import * as aws from "@pulumi/aws";
+import { StackNameError, stackFileName } from "./lib/stack";
+import { ConfigError } from "./lib/config/load";
+import { loadProgramConfig } from "./lib/config/program";
 import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/releases";
-import { stackFileName } from "./lib/stack";
+import { designRegion } from "./lib/design";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
 
-type Validated =
-  | { role: Extract<StackRole, { role: "fleet" }>; fleet: FleetConfig }
-  | { role: Extract<StackRole, { role: "region" }>; region: RegionConfig };
-
-function validated(): Validated {
-  const stack = pulumi.getStack();
-  const role = parseStackName(stack);
-  const sources = runtimeSources(__dirname, stack, pulumi.runtime.allConfig());
-  if (role.role === "fleet") {
-    return { role, fleet: loadFleetConfig(role, sources) };
+/** RunError prints the message alone: the user needs the file and key, not a stack trace. */
+function userError(err: unknown): never {
+  if (err instanceof ConfigError || err instanceof StackNameError) {
+    throw new pulumi.RunError(err.message);
   }
-  const problems = checkFleetMembership(role, readStackConfig(__dirname, role.fleet));
-  let region: RegionConfig;
-  try {
-    region = loadRegionConfig(role, sources);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new ConfigError([...problems, ...err.problems]);
-    throw err;
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { role, region };
-}
-
-/**
- * Pins (release hashes, image digest) and the price cannot be defaulted honestly. A real
- * preview/up refuses a stack without them; the offline plan renders it and lists them.
- */
-function checkDeployable(stack: string, region: RegionConfig): DeployBlocker[] {
-  const blockers = deployBlockers(region);
-  if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
-    throw new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b })));
-  }
-  for (const b of blockers) void pulumi.log.warn(`not deployable yet: ${b.keyPath}: ${b.message}`);
-  return blockers;
+  throw err;
 }
 
 function build(): Record<string, unknown> {
-  let p: Validated;
+  const stack = pulumi.getStack();
+  let p: ReturnType<typeof loadProgramConfig>;
   try {
-    p = validated();
+    p = loadProgramConfig(__dirname, stack, pulumi.runtime.allConfig());
   } catch (err) {
-    // RunError prints the message alone: the user needs the file and key, not a stack trace.
-    if (err instanceof ConfigError || err instanceof StackNameError) {
-      throw new pulumi.RunError(err.message);
-    }
-    throw err;
+    userError(err);
   }
-  let blockers: DeployBlocker[] = [];
-  try {
-    if ("region" in p) blockers = checkDeployable(p.role.stack, p.region);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
-    throw err;
-  }
-  if ("fleet" in p) {
-    const fleet = new Fleet(p.role.stack, { fleet: p.role.fleet, config: p.fleet });
+  if (!("region" in p)) {
+    const fleet = new Fleet(stack, { fleet: p.role.fleet, config: p.fleet });
     // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
     return { role: "fleet", regionStacks: fleet.regionStacks, driftRoleArn: fleet.driftRole.arn };
   }
-  const unit = new RegionUnit(p.role.stack, {
-    stack: p.role.stack,
-    fleet: p.role.fleet,
-    region: p.role.region,
-    config: p.region,
-  });
+
+  // Pins (release hashes, image digest) and the price cannot be defaulted honestly. A real
+  // preview/up refuses a stack without them; the offline plan renders it and lists them.
+  const blockers: DeployBlocker[] = deployBlockers(p.region);
+  if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
+    userError(new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b }))));
+  }
+  for (const b of blockers) void pulumi.log.warn(`not deployable yet: ${b.keyPath}: ${b.message}`);
+
+  const design = designRegion(stack, p.role.region, p.region, p.fleet);
+  // The unit's one regional provider: every resource reaches it through the unit's parentage.
+  const provider = new aws.Provider(`${stack}-aws`, { region: p.role.region as aws.Region });
+  const unit = new RegionUnit(stack, { design }, { providers: [provider] });
+  const slots = unit.orchestrators.slots;
   return {
     role: "region",
     region: p.role.region,
-    loadBalancerDns: unit.nodeGroup.loadBalancer.dnsName,
-    publicIps: unit.nodeGroup.publicIps,
+    // What to register on chain once for the fleet (docs/architecture.md), when it has a name.
+    serviceUri: design.serviceUri,
+    loadBalancerDns: unit.discovery.loadBalancer.dnsName,
+    orchestrators: slots.map((s) => s.serviceAddr),
+    orchestratorIps: slots.map((s) => s.eip.publicIp),
     chainHost: unit.chainNode.hostName,
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
+    orchestratorSecretParameter: unit.identity.orchestratorSecretParameterName,
     kmsKeyArn: unit.keys.keyArn,
-    // For the node runtime (-maxSessions) and the maintenance jobs; see docs/sizing.md.
-    maxSessions: unit.maxSessions,
-    maintenanceHourUtc: unit.sizing.maintenanceHourUtc,
+    // Every transcoder's -maxSessions (docs/sizing.md).
+    maxSessions: design.transcoderMaxSessions,
+    maintenanceHourUtc: design.sizing.maintenanceHourUtc,
     alarmTopicArn: unit.operations.alarms.topic.arn,
     dashboardName: unit.operations.dashboard.dashboard.dashboardName,
     deployBlockers: blockers.map((b) => `${b.keyPath}: ${b.message}`),
     // For the runbooks (docs/operations.md): what the AWS CLI commands there take.
-    targetGroupArn: unit.nodeGroup.targetGroup.arn,
-    nodeGroupName: unit.nodeGroup.group.name,
+    targetGroupArn: unit.discovery.targetGroup.arn,
+    transcoderGroupName: unit.transcoders.group.name,
+    orchestratorGroupNames: slots.map((s) => s.group.name),
     chainGroupName: unit.chainNode.group.name,
     chainDataVolumeId: unit.chainNode.dataVolume.id,
   };

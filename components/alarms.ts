@@ -4,7 +4,6 @@ import * as aws from "@pulumi/aws";
 import { AlarmInputs, AlarmSpec, alarmSpecs } from "../lib/monitoring/alarms";
 
 export interface AlarmsArgs {
-  provider: aws.Provider;
   /** The unit key: the topic is encrypted with it (its policy lets CloudWatch use it for SNS). */
   keyArn: pulumi.Input<string>;
   /** Who is told: SNS subscriptions, keyed by protocol and endpoint. */
@@ -29,7 +28,7 @@ export class Alarms extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:watching:Alarms", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...args.tags, Name: n });
     const unit = args.inputs.unit;
 

@@ -7,53 +7,36 @@ import {
   encryptedRoot,
   instanceRole,
   launchTags,
-  metricsPolicy,
+  metricsStatements,
+  policyDocument,
 } from "./launch";
-import { METRIC_NAMESPACE } from "../lib/runtime-contract";
+import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
 import { AMI_PARAMETERS } from "../lib/config/schema";
+import type { RegionDesign } from "../lib/design";
+import { BundleRef, chainEnv } from "../lib/runtime/values";
+import { renderUserData } from "../lib/userdata";
+import { bundleReadStatements } from "./node-files";
 import { UnitScope } from "./unit-scope";
 
-/** Tag keys the IAM conditions, the boot script and the snapshot policy match on. */
-export const UNIT_TAG = "livepeer-fleet:unit";
-export const ROLE_TAG = "livepeer-fleet:role";
-export const SNAPSHOT_TAG = "livepeer-fleet:snapshot";
-export const CHAIN_DATA_ROLE = "chain-data";
-export const CHAIN_NODE_ROLE = "chain-node";
+/** Tag keys and values the IAM conditions, the boot script and the snapshot policy match on. */
+export const UNIT_TAG = TAGS.unit;
+export const ROLE_TAG = TAGS.role;
+export const SNAPSHOT_TAG = TAGS.snapshot;
+export const CHAIN_DATA_ROLE = ROLES.chainData;
+export const CHAIN_NODE_ROLE = ROLES.chainNode;
 
 export interface ChainNodeArgs extends UnitScope {
+  design: RegionDesign;
   network: Network;
   /** Policy that reads the orchestrator identity (the redeemer/reward caller runs here). */
   identityPolicyArn: pulumi.Input<string>;
-  /** Security group of the nodes allowed to reach the RPC proxy and the redeemer. */
+  keystoreParameter: string;
+  passphraseParameter: string;
+  /** Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. */
   clientSecurityGroupId: pulumi.Input<string>;
-  /** Private DNS zone name; the node registers `chain.<zone>` at boot. */
-  privateZoneName: string;
-  instanceType: string;
-  /** AZ letter: the data volume lives there, so the instance must too. */
-  availabilityZone: string;
-  /** snapshotId: build the volume from this snapshot (restore; see docs/monitoring.md). */
-  dataVolume: { sizeGiB: number; iops: number; throughputMiBps: number; snapshotId?: string };
-  rootVolumeGiB: number;
-  rpcPort: number;
-  redeemerPort: number;
-  /** Public P2P port (TCP+UDP); when set the node runs in the public subnet. */
-  p2pPort?: number;
-  /**
-   * SSM SecureString with the hosted RPC backups and Nitro's parent-chain endpoints: the node
-   * role may read exactly this parameter (and decrypt it only through SSM).
-   */
-  rpcEndpointsParameterName?: string;
-  /**
-   * Base64 user data, or a function of this component's own ids (the boot script attaches the
-   * data volume and publishes its address in the zone, which are created here).
-   */
-  userData?: pulumi.Input<string> | ((ids: ChainNodeIds) => pulumi.Input<string>);
-}
-
-/** What the chain node's boot script needs of the resources created here. */
-export interface ChainNodeIds {
-  dataVolumeId: pulumi.Output<string>;
-  zoneId: pulumi.Output<string>;
+  /** The chain kind's node files and the bucket they live in. */
+  bundle: pulumi.Input<BundleRef>;
+  bucketArn: pulumi.Input<string>;
 }
 
 /** Read grant for the chain endpoints SecureString: that one parameter, the key only via SSM. */
@@ -82,11 +65,6 @@ export function endpointsReadPolicy(a: {
       },
     ],
   };
-}
-
-/** The DNS name every node's -ethUrl and -redeemerAddr use: stable across replacements. */
-export function chainHostName(zone: string): string {
-  return `chain.${zone}`;
 }
 
 /** What the chain node's own role may do beyond SSM: attach its volume, publish its address. */
@@ -182,36 +160,37 @@ export class ChainNode extends pulumi.ComponentResource {
   public readonly launchTemplate: aws.ec2.LaunchTemplate;
   public readonly group: aws.autoscaling.Group;
   public readonly role: aws.iam.Role;
-  public readonly zone: aws.route53.Zone;
   public readonly hostName: string;
 
   constructor(name: string, args: ChainNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:chain:ChainNode", name, {}, opts);
-    const { provider, network, tags } = args;
-    const child = { parent: this, provider };
+    const { design: d, network, tags } = args;
+    const cn = d.config.chainNode;
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...tags, Name: n });
-    const subnets = network.subnets[args.availabilityZone];
-    const publicP2p = args.p2pPort !== undefined;
+    const subnets = network.subnets[cn.availabilityZone];
+    const p2pPort = cn.p2pPort;
+    const publicP2p = p2pPort !== undefined;
 
     this.securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: network.vpcId,
-        description: "Chain node: RPC proxy and redeemer from the Livepeer nodes only",
+        description: "Chain node: RPC proxy and redeemer from the orchestrators only",
         tags: tagged(`${name}-sg`),
       },
       child,
     );
-    const fromNodes: [string, number][] = [
-      ["rpc", args.rpcPort],
-      ["redeemer", args.redeemerPort],
+    const fromOrchestrators: [string, number][] = [
+      ["rpc", cn.rpcPort],
+      ["redeemer", cn.redeemerPort],
     ];
-    for (const [what, port] of fromNodes) {
+    for (const [what, port] of fromOrchestrators) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-${what}-in`,
         {
           securityGroupId: this.securityGroup.id,
-          description: `${what} from the Livepeer nodes`,
+          description: `${what} from the orchestrators`,
           ipProtocol: "tcp",
           fromPort: port,
           toPort: port,
@@ -228,8 +207,8 @@ export class ChainNode extends pulumi.ComponentResource {
             securityGroupId: this.securityGroup.id,
             description: `chain client P2P (${proto}), explicitly configured`,
             ipProtocol: proto,
-            fromPort: args.p2pPort,
-            toPort: args.p2pPort,
+            fromPort: p2pPort,
+            toPort: p2pPort,
             cidrIpv4: "0.0.0.0/0",
           },
           child,
@@ -250,15 +229,15 @@ export class ChainNode extends pulumi.ComponentResource {
     this.dataVolume = new aws.ebs.Volume(
       `${name}-data`,
       {
-        availabilityZone: `${args.region}${args.availabilityZone}`,
+        availabilityZone: `${args.region}${cn.availabilityZone}`,
         type: "gp3",
-        size: args.dataVolume.sizeGiB,
-        iops: args.dataVolume.iops,
-        throughput: args.dataVolume.throughputMiBps,
+        size: cn.dataVolume.sizeGiB,
+        iops: cn.dataVolume.iops,
+        throughput: cn.dataVolume.throughputMiBps,
         // Restore path: the volume starts as a copy of this snapshot instead of empty. Changing it
         // on an existing volume is a replacement, which `protect` below refuses until an operator
         // follows the restore procedure in docs/monitoring.md.
-        snapshotId: args.dataVolume.snapshotId,
+        snapshotId: cn.dataVolume.snapshotId,
         encrypted: true,
         kmsKeyId: args.keyArn,
         tags: {
@@ -268,21 +247,13 @@ export class ChainNode extends pulumi.ComponentResource {
           [SNAPSHOT_TAG]: "daily",
         },
       },
-      // Weeks of chain sync live here: never deleted by a refactor or a destroy.
-      { ...child, protect: true },
+      // Weeks of chain sync and the redeemer's unredeemed tickets live here: never deleted by a
+      // refactor, a replacement or a destroy (retainOnDelete keeps it in AWS even when removed
+      // from the program).
+      { ...child, protect: true, retainOnDelete: true },
     );
 
-    this.zone = new aws.route53.Zone(
-      `${name}-zone`,
-      {
-        name: args.privateZoneName,
-        comment: "Region unit private names (chain node)",
-        vpcs: [{ vpcId: network.vpcId, vpcRegion: args.region }],
-        tags: tagged(`${name}-zone`),
-      },
-      child,
-    );
-    this.hostName = chainHostName(args.privateZoneName);
+    this.hostName = d.chainHost;
 
     const { role, profile } = instanceRole(name, tags, args.partition, child);
     this.role = role;
@@ -296,7 +267,7 @@ export class ChainNode extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([args.partition, args.accountId, args.keyArn, this.zone.zoneId])
+          .all([args.partition, args.accountId, args.keyArn, network.privateZone.zoneId])
           .apply(([partition, accountId, keyArn, zoneId]) =>
             JSON.stringify(
               chainNodePolicy({
@@ -317,42 +288,61 @@ export class ChainNode extends pulumi.ComponentResource {
     // ChainSynced and ChainHeadAgeSeconds for the chain alarms (health agent, chain mode).
     new aws.iam.RolePolicy(
       `${name}-metrics`,
-      { role: role.id, policy: JSON.stringify(metricsPolicy(METRIC_NAMESPACE, false)) },
+      { role: role.id, policy: policyDocument(metricsStatements(METRIC_NAMESPACE)) },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-node-files`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.bucketArn, args.keyArn])
+          .apply(([bucketArn, keyArn]) =>
+            policyDocument(
+              bundleReadStatements({ bucketArn, kind: "chain", keyArn, region: args.region }),
+            ),
+          ),
+      },
       child,
     );
 
-    const endpointsParameter = args.rpcEndpointsParameterName;
-    if (endpointsParameter !== undefined) {
-      new aws.iam.RolePolicy(
-        `${name}-endpoints`,
-        {
-          role: role.id,
-          policy: pulumi
-            .all([args.partition, args.accountId, args.keyArn])
-            .apply(([partition, accountId, keyArn]) =>
-              JSON.stringify(
-                endpointsReadPolicy({
-                  partition,
-                  region: args.region,
-                  accountId,
-                  keyArn,
-                  parameterName: endpointsParameter,
-                }),
-              ),
+    const endpointsParameter = d.config.nodeRuntime.rpcEndpointsParameter;
+    new aws.iam.RolePolicy(
+      `${name}-endpoints`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.partition, args.accountId, args.keyArn])
+          .apply(([partition, accountId, keyArn]) =>
+            JSON.stringify(
+              endpointsReadPolicy({
+                partition,
+                region: args.region,
+                accountId,
+                keyArn,
+                parameterName: endpointsParameter,
+              }),
             ),
-        },
-        child,
-      );
-    }
-
-    const userData =
-      typeof args.userData === "function"
-        ? args.userData({ dataVolumeId: this.dataVolume.id, zoneId: this.zone.zoneId })
-        : args.userData;
-    const ami = aws.ssm.getParameterOutput(
-      { name: AMI_PARAMETERS.ubuntu },
-      { parent: this, provider },
+          ),
+      },
+      child,
     );
+
+    const userData = pulumi
+      .all([args.bundle, this.dataVolume.id, network.privateZone.zoneId])
+      .apply(
+        ([bundle, dataVolumeId, zoneId]) =>
+          renderUserData(
+            chainEnv(d, {
+              bundle,
+              dataVolumeId,
+              zoneId,
+              keystoreParameter: args.keystoreParameter,
+              passphraseParameter: args.passphraseParameter,
+            }),
+          ).base64,
+      );
+    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS.ubuntu }, { parent: this });
     const instanceTags = {
       ...tagged(`${name}`),
       [UNIT_TAG]: args.unit,
@@ -363,7 +353,7 @@ export class ChainNode extends pulumi.ComponentResource {
       {
         description: "Livepeer region chain node (chain client, RPC proxy, redeemer)",
         imageId: ami.value,
-        instanceType: args.instanceType,
+        instanceType: cn.instanceType,
         iamInstanceProfile: { arn: profile.arn },
         // A P2P client needs a public address; otherwise the node stays private behind NAT.
         ...(publicP2p
@@ -379,7 +369,7 @@ export class ChainNode extends pulumi.ComponentResource {
             }
           : { vpcSecurityGroupIds: [this.securityGroup.id] }),
         metadataOptions: IMDS_V2_REQUIRED,
-        blockDeviceMappings: encryptedRoot(args.rootVolumeGiB, args.keyArn),
+        blockDeviceMappings: encryptedRoot(cn.rootVolumeGiB, args.keyArn),
         ebsOptimized: "true",
         monitoring: { enabled: true },
         userData,

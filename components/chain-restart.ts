@@ -4,7 +4,6 @@ import { CHAIN_NODE_ROLE, ROLE_TAG, UNIT_TAG } from "./chain-node";
 import { defaultRestartSettings, restartDocument } from "../lib/maintenance/restart-document";
 
 export interface ChainRestartArgs {
-  provider: aws.Provider;
   /** Stack name: with the role tag, selects the unit's chain node instance. */
   unit: string;
   /** UTC hour the window opens: the region's lowest-demand hour (planner), else config. */
@@ -37,7 +36,7 @@ export class ChainRestart extends pulumi.ComponentResource {
 
   constructor(name: string, args: ChainRestartArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:maintenance:ChainRestart", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...args.tags, Name: n });
 
     this.document = new aws.ssm.Document(

@@ -12,7 +12,6 @@ export type DashboardInputs = {
 } & { unit: string };
 
 export interface DashboardArgs {
-  provider: aws.Provider;
   refs: DashboardInputs;
 }
 
@@ -32,7 +31,7 @@ export class Dashboard extends pulumi.ComponentResource {
     this.dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,
       { dashboardName: `livepeer-fleet-${args.refs.unit}`, dashboardBody: body },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
     this.registerOutputs({ dashboardName: this.dashboard.dashboardName });
   }

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 export interface IdentityArgs {
-  provider: aws.Provider;
   region: string;
   accountId: pulumi.Input<string>;
   partition: pulumi.Input<string>;
@@ -19,6 +18,42 @@ export function identityParameterNames(prefix: string): { keystore: string; pass
     keystore: `${prefix}/orchestrator/keystore`,
     passphrase: `${prefix}/orchestrator/passphrase`,
   };
+}
+
+/**
+ * SSM parameter name of the orchestrator secret (go-livepeer -orchSecret), which orchestrators
+ * and transcoders share: random, created by an operator command, never in state or user data.
+ */
+export function orchestratorSecretParameterName(prefix: string): string {
+  return `${prefix}/transcoding/orch-secret`;
+}
+
+/** IAM statements that read one SecureString and decrypt it only through SSM. */
+export function secretReadStatements(a: {
+  partition: string;
+  region: string;
+  accountId: string;
+  keyArn: string;
+  parameterName: string;
+  sid: string;
+}): Record<string, unknown>[] {
+  const arn = `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${a.parameterName}`;
+  return [
+    { Sid: a.sid, Effect: "Allow", Action: "ssm:GetParameter", Resource: arn },
+    {
+      // SSM encrypts each SecureString with its ARN as the encryption context.
+      Sid: `${a.sid}Decrypt`,
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: a.keyArn,
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": `ssm.${a.region}.amazonaws.com`,
+          "kms:EncryptionContext:PARAMETER_ARN": arn,
+        },
+      },
+    },
+  ];
 }
 
 /** The read grant: exactly the two parameters, and the unit key only through SSM. */
@@ -60,6 +95,8 @@ export function identityReadPolicy(a: {
 export class Identity extends pulumi.ComponentResource {
   public readonly keystoreParameterName: string;
   public readonly passphraseParameterName: string;
+  /** The orchestrator secret orchestrators and transcoders share (-orchSecret). */
+  public readonly orchestratorSecretParameterName: string;
   public readonly readPolicy: aws.iam.Policy;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -67,6 +104,7 @@ export class Identity extends pulumi.ComponentResource {
     const names = identityParameterNames(args.parameterPrefix);
     this.keystoreParameterName = names.keystore;
     this.passphraseParameterName = names.passphrase;
+    this.orchestratorSecretParameterName = orchestratorSecretParameterName(args.parameterPrefix);
 
     this.readPolicy = new aws.iam.Policy(
       `${name}-read`,
@@ -81,7 +119,7 @@ export class Identity extends pulumi.ComponentResource {
           ),
         tags: { ...args.tags, Name: `${name}-read` },
       },
-      { parent: this, provider: args.provider },
+      { parent: this },
     );
 
     this.registerOutputs({

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 export interface KeysArgs {
-  provider: aws.Provider;
   region: string;
   accountId: pulumi.Input<string>;
   partition: pulumi.Input<string>;
@@ -116,7 +115,7 @@ export class Keys extends pulumi.ComponentResource {
 
   constructor(name: string, args: KeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:keys:Keys", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
 
     this.key = new aws.kms.Key(
       `${name}-key`,

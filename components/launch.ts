@@ -85,35 +85,43 @@ export function instanceRole(
 /**
  * What the health agent needs to publish its metrics (lib/runtime-contract.ts NODE_METRICS).
  * PutMetricData has no resource-level permissions, so `*` is scoped by the namespace condition
- * key instead: an instance can write nothing outside the fleet's namespace. With
- * `findOwnGroup` (orchestrator nodes) also DescribeAutoScalingInstances, read-only and likewise
- * without resources: the node looks up the group name its CurrentSessions must carry, which user
- * data cannot hold (the group is created from the launch template, so a name in the template
- * would be a cycle) and IMDS does not show (instance metadata tags are off).
+ * key instead: an instance can write nothing outside the fleet's namespace.
  */
-export function metricsPolicy(namespace: string, findOwnGroup: boolean): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "PublishFleetMetrics",
-        Effect: "Allow",
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
-      },
-      ...(findOwnGroup
-        ? [
-            {
-              Sid: "FindOwnAutoScalingGroup",
-              Effect: "Allow",
-              Action: "autoscaling:DescribeAutoScalingInstances",
-              Resource: "*",
-            },
-          ]
-        : []),
-    ],
-  };
+export function metricsStatements(namespace: string): Record<string, unknown>[] {
+  return [
+    {
+      Sid: "PublishFleetMetrics",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+    },
+  ];
+}
+
+/**
+ * The agent's instance-local verdict for Auto Scaling (scripts/node/health-agent.py): mark its
+ * own instance Unhealthy when go-livepeer or the GPU failed on this instance. Authorized on the
+ * group, scoped to the unit's groups by tag (SetInstanceHealth takes autoScalingGroup with
+ * aws:ResourceTag: AWS service authorization reference, Amazon EC2 Auto Scaling).
+ */
+export function ownHealthStatements(unit: string, unitTag: string): Record<string, unknown>[] {
+  return [
+    {
+      Sid: "ReportOwnInstanceHealth",
+      Effect: "Allow",
+      Action: "autoscaling:SetInstanceHealth",
+      Resource: "*",
+      Condition: { StringEquals: { [`aws:ResourceTag/${unitTag}`]: unit } },
+    },
+    {
+      // Read-only and without resource-level permissions: the agent finds its own group.
+      Sid: "FindOwnAutoScalingGroup",
+      Effect: "Allow",
+      Action: "autoscaling:DescribeAutoScalingInstances",
+      Resource: "*",
+    },
+  ];
 }
 
 /**
@@ -122,4 +130,9 @@ export function metricsPolicy(namespace: string, findOwnGroup: boolean): Record<
  */
 export function asgTags(tags: Record<string, string>): aws.types.input.autoscaling.GroupTag[] {
   return Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: false }));
+}
+
+/** A policy document from statements. */
+export function policyDocument(statements: Record<string, unknown>[]): string {
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }

@@ -2,7 +2,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 export interface MaintenanceEventsArgs {
-  provider: aws.Provider;
   /** Stack name: names the rules (their names are the alarms' RuleName dimension). */
   unit: string;
   keyArn: pulumi.Input<string>;
@@ -48,7 +47,7 @@ export class MaintenanceEvents extends pulumi.ComponentResource {
 
   constructor(name: string, args: MaintenanceEventsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:maintenance:MaintenanceEvents", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...args.tags, Name: n });
 
     // /aws/events/ prefix: where the EventBridge console looks for log-group targets.

@@ -3,8 +3,6 @@ import * as aws from "@pulumi/aws";
 import { subnetCidrs } from "../lib/cidr";
 
 export interface NetworkArgs {
-  /** The unit's regional provider: every child is created through it. */
-  provider: aws.Provider;
   region: string;
   /** VPC CIDR, /16-/22 (validated by the config schema). */
   cidr: string;
@@ -12,6 +10,8 @@ export interface NetworkArgs {
   availabilityZones: readonly string[];
   /** "single": one NAT gateway in the first AZ (cheaper); "perAz": one per AZ (AZ-outage safe). */
   natStrategy: "single" | "perAz";
+  /** The unit's private Route 53 zone (lib/design.ts privateZoneName). */
+  privateZoneName: string;
   tags: Record<string, string>;
 }
 
@@ -33,11 +33,20 @@ export class Network extends pulumi.ComponentResource {
   public readonly subnets: Record<string, AzSubnets>;
   public readonly publicSubnetIds: pulumi.Output<string>[];
   public readonly privateSubnetIds: pulumi.Output<string>[];
+  /** The public route table (its default route is the internet gateway). */
+  public readonly internetRoute: aws.ec2.RouteTable;
+  /** The S3 gateway endpoint: node files are readable only through it. */
+  public readonly s3Endpoint: aws.ec2.VpcEndpoint;
+  /**
+   * The unit's private zone: names instances publish at boot so their clients keep one address
+   * across replacements (chain.<zone> for the chain node, o-<letter>.<zone> for orchestrators).
+   */
+  public readonly privateZone: aws.route53.Zone;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:network:Network", name, {}, opts);
-    const { provider, region, tags } = args;
-    const child = { parent: this, provider };
+    const { region, tags } = args;
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...tags, Name: n });
 
     this.cidr = args.cidr;
@@ -69,6 +78,7 @@ export class Network extends pulumi.ComponentResource {
       },
       child,
     );
+    this.internetRoute = publicRt;
 
     this.subnets = {};
     for (const az of args.availabilityZones) {
@@ -106,8 +116,12 @@ export class Network extends pulumi.ComponentResource {
 
     // NAT: "single" puts one gateway in the first AZ; "perAz" one in each so an AZ outage never
     // cuts another AZ's egress (each ~$32/month plus per-GB processing).
+    // The single gateway goes to the alphabetically first AZ, not the list's first: reordering
+    // the list must never move (replace) it.
     const natAzs =
-      args.natStrategy === "perAz" ? args.availabilityZones : [args.availabilityZones[0]];
+      args.natStrategy === "perAz"
+        ? args.availabilityZones
+        : [[...args.availabilityZones].sort()[0]];
     const natByAz: Record<string, aws.ec2.NatGateway> = {};
     for (const az of natAzs) {
       const eip = new aws.ec2.Eip(
@@ -186,15 +200,28 @@ export class Network extends pulumi.ComponentResource {
         child,
       );
     }
-    // The S3 gateway endpoint is free and keeps SSM agent and package fetches from S3 off NAT.
-    new aws.ec2.VpcEndpoint(
+    // The S3 gateway endpoint is free and keeps S3 traffic off NAT and the internet: node files
+    // (readable only through it), the SSM agent's and packages' S3 fetches. The public route
+    // table too, for the orchestrators in the public subnets.
+    this.s3Endpoint = new aws.ec2.VpcEndpoint(
       `${name}-s3-endpoint`,
       {
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${region}.s3`,
         vpcEndpointType: "Gateway",
-        routeTableIds: privateRts.map((rt) => rt.id),
+        routeTableIds: [publicRt.id, ...privateRts.map((rt) => rt.id)],
         tags: tagged(`${name}-s3-endpoint`),
+      },
+      child,
+    );
+
+    this.privateZone = new aws.route53.Zone(
+      `${name}-zone`,
+      {
+        name: args.privateZoneName,
+        comment: "Region unit private names (chain node, orchestrators)",
+        vpcs: [{ vpcId: this.vpc.id, vpcRegion: region }],
+        tags: tagged(`${name}-zone`),
       },
       child,
     );

@@ -36,8 +36,8 @@ export class Operations extends pulumi.ComponentResource {
 
   constructor(name: string, args: OperationsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:operations:Operations", name, {}, opts);
-    const { provider, region, accountId, partition, unit, keyArn, tags, config: c } = args;
-    const base = { provider, region, accountId, partition, unit, keyArn, tags };
+    const { region, accountId, partition, unit, keyArn, tags, config: c } = args;
+    const base = { region, accountId, partition, unit, keyArn, tags };
 
     this.snapshots = new Snapshots(
       `${name}-snapshots`,
@@ -52,7 +52,6 @@ export class Operations extends pulumi.ComponentResource {
     this.chainRestart = new ChainRestart(
       `${name}-restart`,
       {
-        provider,
         unit,
         maintenanceHourUtc: args.maintenanceHourUtc,
         syncTimeoutMinutes: c.maintenance.restartSyncTimeoutMinutes,
@@ -63,7 +62,6 @@ export class Operations extends pulumi.ComponentResource {
     this.events = new MaintenanceEvents(
       `${name}-events`,
       {
-        provider,
         unit,
         keyArn,
         windowId: this.chainRestart.windowId,
@@ -99,7 +97,6 @@ export class Operations extends pulumi.ComponentResource {
     this.alarms = new Alarms(
       `${name}-alarms`,
       {
-        provider,
         keyArn,
         subscriptions: a.subscriptions,
         inputs: {
@@ -128,7 +125,6 @@ export class Operations extends pulumi.ComponentResource {
     this.dashboard = new Dashboard(
       `${name}-dashboard`,
       {
-        provider,
         refs: {
           unit,
           region,

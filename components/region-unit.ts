@@ -1,233 +1,212 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { DEFAULTS, RegionConfig } from "../lib/config/schema";
+import type { RegionDesign } from "../lib/design";
 import { Network } from "./network";
 import { Keys } from "./keys";
 import { Identity } from "./identity";
-import { NodeGroup } from "./node-group";
-import { RegionSizing, regionSizing } from "../lib/sizing/region";
+import { NodeFiles } from "./node-files";
+import { ChainNode } from "./chain-node";
+import { Discovery } from "./discovery";
+import { Orchestrators } from "./orchestrators";
+import { Transcoders } from "./transcoders";
 import { Operations } from "./operations";
-import { ChainNode, UNIT_TAG, chainHostName } from "./chain-node";
-import { renderChainUserData, renderNodeUserData } from "../lib/userdata";
-import { chainUserDataValues, nodeUserDataValues } from "../lib/runtime/values";
-import { unitKeyAliasName } from "../lib/stack";
 import { DeployGate } from "./deploy-gate";
+import { TAGS } from "../lib/runtime-contract";
+import { unitKeyAliasName } from "../lib/stack";
+
+export { privateZoneName } from "../lib/design";
 
 export interface RegionUnitArgs {
-  /** Stack name, e.g. prod-us-east-1: names the unit's tags, alias, SSM prefix and zone. */
-  stack: string;
-  fleet: string;
-  region: string;
-  config: RegionConfig;
-}
-
-/** Private zone of a unit: per stack, so two units never share a name. */
-export function privateZoneName(stack: string): string {
-  return `${stack}.livepeer-fleet.internal`;
+  /** Everything derived from the stack's validated config (lib/design.ts). */
+  design: RegionDesign;
 }
 
 /**
- * One region unit: network, key, orchestrator identity, the shared chain node and the
- * load-balanced node group, all through one explicit regional provider and one tags object.
+ * One region unit: network, key, identity, the node files, the shared chain node, the discovery
+ * NLB, the orchestrator slots and the transcoder pool, and their operations. Create it with
+ * `{ providers: [regionalProvider] }`: every child inherits the provider through parentage.
  */
 export class RegionUnit extends pulumi.ComponentResource {
-  public readonly provider: aws.Provider;
   public readonly network: Network;
   public readonly keys: Keys;
   public readonly identity: Identity;
-  public readonly nodeGroup: NodeGroup;
+  public readonly nodeFiles: NodeFiles;
   public readonly chainNode: ChainNode;
-  /**
-   * The capacity plan: `maxSessions` for the node runtime's -maxSessions, `maintenanceHourUtc`
-   * for snapshots and the nightly restart.
-   */
-  public readonly sizing: RegionSizing;
-  /** Every node's -maxSessions: config, else the capacity model's, else go-livepeer's default. */
-  public readonly maxSessions: number;
+  public readonly discovery: Discovery;
+  public readonly orchestrators: Orchestrators;
+  public readonly transcoders: Transcoders;
   public readonly operations: Operations;
   public readonly deployGate?: DeployGate;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:region:RegionUnit", name, {}, opts);
-    const { config: c, region, stack } = args;
-    this.sizing = regionSizing(c);
-    const sizing = this.sizing;
-    this.maxSessions = sizing.maxSessions ?? DEFAULTS.maxSessions;
-
+    const d = args.design;
+    const c = d.config;
+    const { stack, region } = d;
     const tags = {
       ...c.tags,
-      [UNIT_TAG]: stack,
-      "livepeer-fleet:fleet": args.fleet,
+      [TAGS.unit]: stack,
+      "livepeer-fleet:fleet": d.fleet.fleet,
     };
-    this.provider = new aws.Provider(
-      `${name}-aws`,
-      { region: region as aws.Region },
-      { parent: this },
-    );
-    const provider = this.provider;
-    const invokeOpts = { parent: this, provider };
-    const accountId = aws.getCallerIdentityOutput({}, invokeOpts).accountId;
-    const chainHost = chainHostName(privateZoneName(stack));
-    const partition = aws.getPartitionOutput({}, invokeOpts).partition;
+    const child = { parent: this };
+    const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+    const partition = aws.getPartitionOutput({}, child).partition;
+    const scope = { region, accountId, partition, unit: stack, tags };
 
     this.network = new Network(
       `${name}-net`,
       {
-        provider,
         region,
         cidr: c.network.cidr,
         availabilityZones: c.network.availabilityZones,
         natStrategy: c.network.natStrategy,
+        privateZoneName: d.privateZone,
         tags,
       },
-      { parent: this },
+      child,
     );
     this.keys = new Keys(
       `${name}-keys`,
-      { provider, region, accountId, partition, aliasName: unitKeyAliasName(stack), tags },
-      { parent: this },
+      { region, accountId, partition, aliasName: unitKeyAliasName(stack), tags },
+      child,
     );
+    const keyArn = this.keys.keyArn;
     this.identity = new Identity(
       `${name}-identity`,
       {
-        provider,
         region,
         accountId,
         partition,
         parameterPrefix: c.identity.parameterPrefix,
-        keyArn: this.keys.keyArn,
+        keyArn,
         tags,
       },
-      { parent: this },
+      child,
     );
-    this.nodeGroup = new NodeGroup(
-      `${name}-nodes`,
+    this.nodeFiles = new NodeFiles(
+      `${name}-files`,
+      { keyArn, s3EndpointId: this.network.s3Endpoint.id, tags },
+      child,
+    );
+    const bucketArn = this.nodeFiles.bucket.arn;
+    this.discovery = new Discovery(
+      `${name}-disc`,
       {
-        provider,
-        partition,
         network: this.network,
-        keyArn: this.keys.keyArn,
-        instanceType: c.nodeGroup.instanceType,
-        amiParameter: c.nodeGroup.amiParameter,
-        minSize: sizing.minSize,
-        maxSize: sizing.maxSize,
-        scaling: sizing.capacity
-          ? {
-              scheduledActions: sizing.scheduledActions,
-              targetSessionsPerNode: sizing.targetSessionsPerNode,
-              initialDesired: sizing.initialDesired,
-              warmupSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
-            }
-          : undefined,
-        rootVolumeGiB: c.nodeGroup.rootVolumeGiB,
+        names: d.names,
         servicePort: c.livepeer.servicePort,
         healthPort: c.livepeer.healthPort,
-        healthCheckGracePeriodSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
-        instanceWarmupSeconds: c.nodeGroup.instanceWarmupSeconds,
-        minHealthyPercentage: c.nodeGroup.minHealthyPercentage,
-        userData: ({ dnsName }) =>
-          dnsName.apply(
-            (dns) =>
-              renderNodeUserData(nodeUserDataValues(c, stack, chainHost, dns, this.maxSessions))
-                .base64,
-          ),
+        serviceDns: d.fleet.serviceDns,
+        region,
         tags,
       },
-      { parent: this },
+      child,
+    );
+    this.orchestrators = new Orchestrators(
+      `${name}-orch`,
+      {
+        design: d,
+        network: this.network,
+        accountId,
+        partition,
+        keyArn,
+        zoneId: this.network.privateZone.zoneId,
+        targetGroupArn: this.discovery.targetGroup.arn,
+        bundle: this.nodeFiles.bundles.orchestrator,
+        bucketArn,
+        orchSecretParameter: this.identity.orchestratorSecretParameterName,
+        tags,
+      },
+      child,
     );
     this.chainNode = new ChainNode(
       `${name}-chain`,
       {
-        provider,
-        region,
+        ...scope,
+        keyArn,
+        design: d,
+        network: this.network,
+        identityPolicyArn: this.identity.readPolicy.arn,
+        keystoreParameter: this.identity.keystoreParameterName,
+        passphraseParameter: this.identity.passphraseParameterName,
+        // The orchestrators are the chain node's only clients; transcoders never touch the chain.
+        clientSecurityGroupId: this.orchestrators.securityGroup.id,
+        bundle: this.nodeFiles.bundles.chain,
+        bucketArn,
+      },
+      child,
+    );
+    this.transcoders = new Transcoders(
+      `${name}-tc`,
+      {
+        design: d,
+        network: this.network,
         accountId,
         partition,
-        unit: stack,
-        network: this.network,
-        keyArn: this.keys.keyArn,
-        identityPolicyArn: this.identity.readPolicy.arn,
-        clientSecurityGroupId: this.nodeGroup.securityGroup.id,
-        privateZoneName: privateZoneName(stack),
-        instanceType: c.chainNode.instanceType,
-        availabilityZone: c.chainNode.availabilityZone,
-        dataVolume: c.chainNode.dataVolume,
-        rootVolumeGiB: c.chainNode.rootVolumeGiB,
-        rpcPort: c.chainNode.rpcPort,
-        redeemerPort: c.chainNode.redeemerPort,
-        p2pPort: c.chainNode.p2pPort,
-        rpcEndpointsParameterName: c.nodeRuntime.rpcEndpointsParameter,
-        userData: ({ dataVolumeId, zoneId }) =>
-          pulumi.all([dataVolumeId, zoneId]).apply(
-            ([volume, zone]) =>
-              renderChainUserData(
-                chainUserDataValues(c, {
-                  stack,
-                  dataVolumeId: volume,
-                  zoneId: zone,
-                  chainHost,
-                  keystoreParameter: this.identity.keystoreParameterName,
-                  passphraseParameter: this.identity.passphraseParameterName,
-                }),
-              ).base64,
-          ),
+        keyArn,
+        orchestratorSecurityGroupId: this.orchestrators.securityGroup.id,
+        bundle: this.nodeFiles.bundles.transcoder,
+        bucketArn,
+        orchSecretParameter: this.identity.orchestratorSecretParameterName,
         tags,
       },
-      { parent: this },
+      child,
     );
 
     this.operations = new Operations(
       `${name}-ops`,
       {
-        provider,
-        region,
-        accountId,
-        partition,
-        unit: stack,
-        keyArn: this.keys.keyArn,
-        // The demand planner's lowest-demand hour replaces this when it lands.
+        ...scope,
+        keyArn,
         // Config's hour if set, else the demand planner's quietest hour (lib/sizing/region.ts).
-        maintenanceHourUtc: sizing.maintenanceHourUtc,
+        maintenanceHourUtc: d.sizing.maintenanceHourUtc,
         config: c,
-        loadBalancerArnSuffix: this.nodeGroup.loadBalancer.arnSuffix,
-        targetGroupArnSuffix: this.nodeGroup.targetGroup.arnSuffix,
-        nodeGroupName: this.nodeGroup.group.name,
-        nodeGroupMaxSize: c.nodeGroup.maxSize,
-        tags,
+        loadBalancerArnSuffix: this.discovery.loadBalancer.arnSuffix,
+        targetGroupArnSuffix: this.discovery.targetGroup.arnSuffix,
+        nodeGroupName: this.transcoders.group.name,
+        nodeGroupMaxSize: d.sizing.maxSize,
       },
-      { parent: this },
+      child,
     );
 
     if (c.deployGate.enabled) {
-      const ng = this.nodeGroup;
+      const slots = this.orchestrators.slots;
       this.deployGate = new DeployGate(
         `${name}-gate`,
         {
           region,
-          targetGroupArn: ng.targetGroup.arn,
-          expectedHealthy: c.deployGate.expectedHealthy ?? c.nodeGroup.minSize,
+          targetGroupArn: this.discovery.targetGroup.arn,
+          // Every orchestrator in discovery: each is healthy only with transcoders registered
+          // and the chain readable through the region's proxy.
+          expectedHealthy: c.deployGate.expectedHealthy ?? d.orchestrators.length,
           timeoutSeconds: c.deployGate.timeoutSeconds,
-          // A new launch template version starts an instance refresh; a new ASG or sizes change
-          // what serves; a new chain node interrupts the nodes' chain access (their health
-          // depends on it): each of them re-runs the gate.
+          // A new launch template version starts an instance refresh; a new group or sizes change
+          // what serves; a new chain node interrupts the orchestrators' chain access: each re-runs
+          // the gate.
           triggers: [
-            ng.launchTemplate.latestVersion,
-            ng.group.id,
-            c.nodeGroup.minSize,
-            c.nodeGroup.maxSize,
+            ...slots.map((s) => s.launchTemplate.latestVersion),
+            this.transcoders.launchTemplate.latestVersion,
+            this.transcoders.group.id,
+            d.sizing.minSize,
+            d.sizing.maxSize,
             this.chainNode.launchTemplate.latestVersion,
           ],
-          // After both groups: nodes are healthy only with the region's RPC proxy up.
-          dependsOn: [ng.group, ng.targetGroup, this.chainNode.group],
+          dependsOn: [
+            ...slots.map((s) => s.group),
+            this.transcoders.group,
+            this.discovery.targetGroup,
+            this.chainNode.group,
+          ],
         },
-        { parent: this },
+        child,
       );
     }
 
     this.registerOutputs({
       vpcId: this.network.vpcId,
-      keyArn: this.keys.keyArn,
-      loadBalancerDns: this.nodeGroup.loadBalancer.dnsName,
-      publicIps: this.nodeGroup.publicIps,
+      keyArn,
+      loadBalancerDns: this.discovery.loadBalancer.dnsName,
+      orchestratorAddrs: this.orchestrators.slots.map((s) => s.serviceAddr),
       chainHost: this.chainNode.hostName,
       alarmTopicArn: this.operations.alarms.topic.arn,
     });

@@ -69,7 +69,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
 
   constructor(name: string, args: RewardWatcherArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:watcher:RewardWatcher", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const tagged = (n: string) => ({ ...args.tags, Name: n });
 
     // Named up front so the role's policy can name the group before the function exists.

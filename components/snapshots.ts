@@ -135,7 +135,7 @@ export class Snapshots extends pulumi.ComponentResource {
 
   constructor(name: string, args: SnapshotsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:snapshots:Snapshots", name, {}, opts);
-    const child = { parent: this, provider: args.provider };
+    const child = { parent: this };
     const copy = args.crossRegionCopy;
 
     this.role = new aws.iam.Role(

@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+
+/** One tags object, built once per unit and spread into every child ({ Name, ...tags }). */
+export type UnitTags = Record<string, string>;
 
 /**
- * Where every child component of a region unit is built: the unit's regional provider, its account,
- * its key and its tags. Component Args extend this instead of redeclaring the same fields.
+ * Where every child component of a region unit is built: its region, account, key and tags.
+ * Component Args extend this instead of redeclaring the same fields. The unit's regional
+ * provider is not here: it reaches every child through parentage (RegionUnit is created with
+ * `{ providers: [provider] }` and children take `{ parent: this }`).
  */
 export interface UnitScope {
-  /** The unit's regional provider: every child is created through it. */
-  provider: aws.Provider;
   region: string;
   accountId: pulumi.Input<string>;
   partition: pulumi.Input<string>;
@@ -16,5 +18,5 @@ export interface UnitScope {
   /** The unit's customer-managed KMS key. */
   keyArn: pulumi.Input<string>;
   /** One tags object, spread into every child. */
-  tags: Record<string, string>;
+  tags: UnitTags;
 }

@@ -2,18 +2,58 @@
 // maintenance jobs. One place, so a unit rename or a metric rename cannot silently break the
 // nightly restart, an alarm or a dashboard widget.
 
+/** The three instance kinds of a region unit; each boots scripts/node/boot-<kind>.sh. */
+export const NODE_KINDS = ["chain", "orchestrator", "transcoder"] as const;
+export type NodeKind = (typeof NODE_KINDS)[number];
+
 /** systemd units on the instances. */
 export const UNITS = {
   /** Chain node: the chain client (Nitro or geth). */
   chainClient: "chain-client.service",
-  /** Chain node: HAProxy, the JSON-RPC failover proxy nodes use as -ethUrl. */
+  /** Chain node: HAProxy, the JSON-RPC failover proxy orchestrators use as -ethUrl. */
   rpcProxy: "rpc-proxy.service",
   /** Chain node: go-livepeer -redeemer, holding the orchestrator key (redeems and calls reward). */
   redeemer: "livepeer-redeemer.service",
-  /** Orchestrator/transcoder node: go-livepeer -orchestrator -transcoder. */
-  livepeer: "livepeer.service",
-  /** Both kinds: the health agent. */
+  /** Orchestrator: go-livepeer -orchestrator (no -transcoder), its own public address. */
+  orchestrator: "livepeer-orchestrator.service",
+  /** Transcoder: go-livepeer -transcoder working for one orchestrator. */
+  transcoder: "livepeer-transcoder.service",
+  /** Every kind: the health agent. */
   healthAgent: "livepeer-health.service",
+} as const;
+
+/**
+ * Ports of go-livepeer (cmd/livepeer/starter/starter.go: OrchestratorRpcPort 8935,
+ * OrchestratorCliPort 7935, TranscoderCliPort 6935) and of the chain node's loopback services.
+ * The CLI ports serve fund-moving routes without authentication: loopback only, always.
+ */
+export const PORTS = {
+  /** go-livepeer's CLI on orchestrators and the redeemer (127.0.0.1 only). */
+  orchestratorCli: 7935,
+  /** go-livepeer's CLI on transcoders (127.0.0.1 only). */
+  transcoderCli: 6935,
+  /** The chain client's own JSON-RPC on loopback (Nitro's default; geth is told to use it). */
+  localRpc: 8547,
+} as const;
+
+/** Tag keys IAM conditions, the boot scripts, DLM and the maintenance window match on. */
+export const TAGS = {
+  /** The stack name: which unit a resource belongs to. */
+  unit: "livepeer-fleet:unit",
+  /** What an instance, volume or address is for (ROLES). */
+  role: "livepeer-fleet:role",
+  /** An orchestrator slot's AZ letter, on its instance and its Elastic IP. */
+  slot: "livepeer-fleet:slot",
+  /** Opts a volume into the daily snapshot policy. */
+  snapshot: "livepeer-fleet:snapshot",
+} as const;
+
+/** Values of TAGS.role. */
+export const ROLES = {
+  chainNode: "chain-node",
+  chainData: "chain-data",
+  orchestrator: "orchestrator",
+  transcoder: "transcoder",
 } as const;
 
 /**
@@ -28,8 +68,13 @@ export const METRIC_NAMESPACE = "LivepeerFleet";
 
 /** Custom metrics published from the instances (dimension `Unit` = the stack name). */
 export const NODE_METRICS = {
-  /** Per node, dimension AutoScalingGroupName: livepeer_current_sessions_total. */
+  /** Per orchestrator (dimensions Unit, Orchestrator): livepeer_current_sessions_total. */
   currentSessions: "CurrentSessions",
+  /**
+   * Per orchestrator (dimensions Unit, Orchestrator): livepeer_max_sessions_total, which with
+   * -maxSessions auto is the sum of its connected transcoders' capacities.
+   */
+  maxSessions: "MaxSessions",
   /** Chain node: seconds since the local chain head's timestamp. */
   chainHeadAgeSeconds: "ChainHeadAgeSeconds",
   /** Chain node: 1 when the local client is synced and fresh, else 0. */
@@ -38,6 +83,8 @@ export const NODE_METRICS = {
 
 /** The dimension every unit-level custom metric carries: the stack name. */
 export const UNIT_DIMENSION = "Unit";
+/** The second dimension of an orchestrator's metrics: its slot's AZ letter. */
+export const ORCHESTRATOR_DIMENSION = "Orchestrator";
 
 /** Published by the reward watcher Lambda every run (dimension `Unit`). */
 export const WATCHER_METRICS = {

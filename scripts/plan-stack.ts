@@ -10,10 +10,9 @@ import * as path from "node:path";
 import { evaluateStack } from "../lib/plan/evaluate";
 import { stackReport } from "../lib/plan/report";
 import { capacityReport } from "../lib/plan/capacity";
-import { loadRegionConfig } from "../lib/config/load";
-import { effectiveConfig, runtimeSources } from "../lib/config/sources";
-import { regionSizing } from "../lib/sizing/region";
-import { parseStackName } from "../lib/stack";
+import { loadProgramConfig } from "../lib/config/program";
+import { effectiveConfig, stackDir } from "../lib/config/sources";
+import { designRegion } from "../lib/design";
 
 const EXIT_INVALID_CONFIG = 2;
 
@@ -36,15 +35,20 @@ async function main(): Promise<void> {
   try {
     const evaluation = await evaluateStack({ projectDir, stack, config });
     const report = stackReport(evaluation);
-    const role = parseStackName(stack);
-    if (!raw && role.role === "region") {
-      // The same config the program just validated: the planner is pure, so re-running it here
-      // gives exactly the numbers the scheduled actions and the policy carry.
-      const c = loadRegionConfig(
-        role,
-        runtimeSources(projectDir, stack, config ?? effectiveConfig(projectDir, stack)),
+    if (!raw && report.role === "region") {
+      // The same config and the same design function the program just built from: the numbers
+      // here are exactly the ones the scheduled actions, the policy and the user data carry.
+      const p = loadProgramConfig(
+        projectDir,
+        stack,
+        config ?? effectiveConfig(projectDir, stack, stackDir(projectDir)),
       );
-      report.capacity = capacityReport(evaluation, regionSizing(c), c, role.region);
+      if ("region" in p) {
+        report.capacity = capacityReport(
+          evaluation,
+          designRegion(stack, p.role.region, p.region, p.fleet),
+        );
+      }
     }
     process.stdout.write(JSON.stringify(raw ? evaluation : report) + "\n");
   } catch (err) {

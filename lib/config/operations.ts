@@ -164,7 +164,7 @@ export const AlarmsSchema = z.strictObject({
     .default(OPERATIONS_DEFAULTS.roundNotInitializedBlocks),
   /** Page when any gas-paying account holds less ETH than this. Default 0.05. */
   minGasBalanceEth: z.number().positive().max(1000).default(OPERATIONS_DEFAULTS.minGasBalanceEth),
-  /** Page when fewer NLB targets are healthy. Default: max(1, nodeGroup.minSize). */
+  /** Page when fewer orchestrators are in discovery (healthy NLB targets). Default: all of them. */
   minHealthyTargets: z.number().int().min(1).max(500).optional(),
   /** Chain head older than this (seconds) counts as lagging. Default 120. */
   chainHeadMaxAgeSeconds: z
@@ -237,13 +237,6 @@ export function operationsIssues(c: Parsed): Issue[] {
       message: `expected a key in ${copy.region} (the copy's region), got one in ${keyRegion}`,
     });
   }
-  const min = c.alarms.minHealthyTargets;
-  if (min !== undefined && min > c.nodeGroup.maxSize) {
-    issues.push({
-      path: ["alarms", "minHealthyTargets"],
-      message: `expected at most nodeGroup.maxSize (${c.nodeGroup.maxSize}); more could never be healthy`,
-    });
-  }
   return issues;
 }
 
@@ -275,7 +268,10 @@ export interface ResolvedOperations {
 }
 
 /** Derived defaults; operationsIssues has already rejected what cannot be derived. */
-export function resolveOperations(c: Parsed, parameterPrefix: string): ResolvedOperations {
+export function resolveOperations(
+  c: Parsed & { orchestratorSlots: number },
+  parameterPrefix: string,
+): ResolvedOperations {
   const known = knownNetwork(c.livepeer.network);
   const w = c.rewardWatcher;
   return {
@@ -289,7 +285,7 @@ export function resolveOperations(c: Parsed, parameterPrefix: string): ResolvedO
     },
     alarms: {
       ...c.alarms,
-      minHealthyTargets: c.alarms.minHealthyTargets ?? Math.max(1, c.nodeGroup.minSize),
+      minHealthyTargets: c.alarms.minHealthyTargets ?? c.orchestratorSlots,
     },
   };
 }

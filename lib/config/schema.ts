@@ -13,6 +13,7 @@ import {
   snapshotIdField,
 } from "./operations";
 import { NodeRuntimeSchema } from "./node-runtime";
+import { OrchestratorsSchema, ServiceDnsSchema, orchestratorAzs, servingIssues } from "./serving";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -161,7 +162,7 @@ export const ChainNodeSchema = z.strictObject({
   instanceType: instanceType.default(DEFAULTS.chainInstanceType),
   /** "nitro" or "geth". Default: nitro for arbitrum-one-* networks, geth otherwise. */
   client: z.enum(["nitro", "geth"]).optional(),
-  /** AZ letter the chain node and its data volume live in. Default: the first network AZ. */
+  /** AZ letter the chain node and its data volume live in. Default: the alphabetically first network AZ. */
   availabilityZone: z
     .string()
     .regex(/^[a-f]$/, "expected an AZ letter a-f")
@@ -181,16 +182,30 @@ export const ChainNodeSchema = z.strictObject({
   p2pPort: port.optional(),
 });
 
+/** The region's transcoder pool: GPU instances in private subnets behind the orchestrators. */
 export const NodeGroupSchema = z.strictObject({
-  /** Orchestrator/transcoder instance type. Default g4dn.xlarge. */
+  /** Transcoder instance type. Default g4dn.xlarge. */
   instanceType: instanceType.default(DEFAULTS.nodeInstanceType),
+  /**
+   * AZ letters the pool runs in. Default: the orchestrators' AZs, so every transcoder works for
+   * an orchestrator in its own AZ (media crossing AZs is billed both ways). A letter without an
+   * orchestrator is allowed: its transcoders work for another AZ's orchestrator, and the plan
+   * prices that traffic.
+   */
+  availabilityZones: z
+    .array(z.string().regex(/^[a-f]$/, "expected an AZ letter a-f"))
+    .min(1)
+    .max(6)
+    .refine((l) => new Set(l).size === l.length, { message: "expected distinct AZ letters" })
+    .optional(),
   /** ASG minimum. Default 1. */
   minSize: z.number().int().min(0).max(500).default(DEFAULTS.nodeMinSize),
   /** ASG maximum. Default 4. */
   maxSize: z.number().int().min(1).max(500).default(DEFAULTS.nodeMaxSize),
   /**
-   * go-livepeer -maxSessions per node. Default: the capacity model's sessions per node for the
-   * instance type (lib/sizing), else 10 (go-livepeer's own default). Set it only to override.
+   * go-livepeer -maxSessions of each transcoder (its capacity as the orchestrators count it).
+   * Default: the capacity model's sessions per instance for the type (lib/sizing), else 10
+   * (go-livepeer's own default). Set it only to override; the plan sizes the pool with it.
    */
   maxSessions: z.number().int().min(1).max(1000).optional(),
   /** Root volume GiB (go-livepeer data dir and segment scratch). Default 100. */
@@ -279,6 +294,9 @@ export const REGION_KEYS = {
   network: NetworkSchema,
   livepeer: LivepeerSchema,
   chainNode: ChainNodeSchema.prefault({}),
+  /** The orchestrator tier: slots with their own addresses (lib/config/serving.ts). */
+  orchestrators: OrchestratorsSchema.prefault({}),
+  /** The transcoder pool (the region's autoscaling GPU group). */
   nodeGroup: NodeGroupSchema.prefault({}),
   identity: IdentitySchema.prefault({}),
   /** What runs on the instances: pinned releases, endpoints parameter, pricing. */
@@ -303,6 +321,12 @@ export const FLEET_KEYS = {
   homeRegion: awsRegion.default(DEFAULTS.homeRegion),
   /** The scheduled drift check's GitHub workflow and the role it assumes. Required. */
   driftCheck: DriftCheckSchema,
+  /**
+   * The fleet's one service name (the on-chain service URI's host) in a Route 53 public zone.
+   * Default: none; each region then serves on its own load balancer name, and only one region
+   * can be registered on chain (docs/architecture.md).
+   */
+  serviceDns: ServiceDnsSchema.optional(),
   tags: tags.default({}),
 } as const;
 
@@ -354,6 +378,7 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
     });
   }
   for (const issue of operationsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+  for (const issue of servingIssues(c)) ctx.addIssue({ code: "custom", ...issue });
   if (c.chainNode.rpcPort === c.chainNode.redeemerPort) {
     ctx.addIssue({
       code: "custom",
@@ -374,7 +399,12 @@ export type FleetConfig = z.output<typeof FleetConfigSchema>;
 export interface RegionConfig
   extends Omit<ParsedRegion, keyof ResolvedOperations>, ResolvedOperations {
   chainNode: ParsedRegion["chainNode"] & { client: "nitro" | "geth"; availabilityZone: string };
-  nodeGroup: ParsedRegion["nodeGroup"] & { amiParameter: string; gpu: boolean };
+  orchestrators: ParsedRegion["orchestrators"] & { count: number; availabilityZones: string[] };
+  nodeGroup: ParsedRegion["nodeGroup"] & {
+    amiParameter: string;
+    gpu: boolean;
+    availabilityZones: string[];
+  };
   identity: { parameterPrefix: string };
   nodeRuntime: ParsedRegion["nodeRuntime"] & { rpcEndpointsParameter: string };
 }
@@ -383,17 +413,21 @@ export interface RegionConfig
 export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
   const gpu = isGpuInstanceType(c.nodeGroup.instanceType);
   const parameterPrefix = c.identity.parameterPrefix ?? `/livepeer-fleet/${stack}`;
+  const slots = orchestratorAzs(c.orchestrators, c.network.availabilityZones);
   return {
     ...c,
-    ...resolveOperations(c, parameterPrefix),
+    ...resolveOperations({ ...c, orchestratorSlots: slots.length }, parameterPrefix),
+    orchestrators: { ...c.orchestrators, count: slots.length, availabilityZones: slots },
     chainNode: {
       ...c.chainNode,
       client:
         c.chainNode.client ?? (c.livepeer.network.startsWith("arbitrum-one") ? "nitro" : "geth"),
-      availabilityZone: c.chainNode.availabilityZone ?? c.network.availabilityZones[0],
+      // Alphabetically first, not the list's first: reordering must never move the data volume.
+      availabilityZone: c.chainNode.availabilityZone ?? [...c.network.availabilityZones].sort()[0],
     },
     nodeGroup: {
       ...c.nodeGroup,
+      availabilityZones: c.nodeGroup.availabilityZones ?? slots,
       gpu,
       amiParameter: c.nodeGroup.amiParameter ?? (gpu ? AMI_PARAMETERS.gpu : AMI_PARAMETERS.ubuntu),
     },

@@ -20,17 +20,38 @@ export const SIZING_DEFAULTS = {
 } as const;
 
 /**
+ * Bitrates (kbit/s) of the renditions of go-livepeer's cmd/livepeer_bench/transcodingOptions.json
+ * (`bitrate` 3000000, 1600000, 800000, 250000 bit/s), by rendition name: a ladder entry with one
+ * of these names and no bitrateKbps of its own is priced at this rate.
+ */
+export const BENCH_LADDER_KBPS: Readonly<Record<string, number>> = {
+  "720p0": 3000,
+  "480p0": 1600,
+  "360p0": 800,
+  "240p0": 250,
+};
+
+/**
  * The ladder most streams on the network use: go-livepeer's cmd/livepeer_bench
  * transcodingOptions.json (240p/360p/480p/720p, fps 0 = the source's) on the 1080p30 source
- * livepeer_bench ships. Used when a stack has no ladder of its own.
+ * livepeer_bench ships. Used when a stack has no ladder of its own. The source's bitrate is the
+ * gateway's and unknown here.
  */
 export const COMMON_LADDER: Rendition[] = [
   { name: "source", width: 1920, height: 1080, fps: 30 },
-  { name: "720p0", width: 1280, height: 720, fps: 30 },
-  { name: "480p0", width: 854, height: 480, fps: 30 },
-  { name: "360p0", width: 640, height: 360, fps: 30 },
-  { name: "240p0", width: 426, height: 240, fps: 30 },
+  { name: "720p0", width: 1280, height: 720, fps: 30, bitrateKbps: BENCH_LADDER_KBPS["720p0"] },
+  { name: "480p0", width: 854, height: 480, fps: 30, bitrateKbps: BENCH_LADDER_KBPS["480p0"] },
+  { name: "360p0", width: 640, height: 360, fps: 30, bitrateKbps: BENCH_LADDER_KBPS["360p0"] },
+  { name: "240p0", width: 426, height: 240, fps: 30, bitrateKbps: BENCH_LADDER_KBPS["240p0"] },
 ];
+
+/** A rendition's bitrate: its own, else the livepeer_bench ladder's for its name, else unknown. */
+export function renditionKbps(r: Rendition): number | undefined {
+  return (
+    r.bitrateKbps ??
+    (Object.hasOwn(BENCH_LADDER_KBPS, r.name) ? BENCH_LADDER_KBPS[r.name] : undefined)
+  );
+}
 
 export const SOURCE_RENDITION = "source";
 
@@ -42,6 +63,11 @@ export const RenditionSchema = z.strictObject({
   width: z.number().int().min(16).max(7680),
   height: z.number().int().min(16).max(4320),
   fps: z.number().positive().max(240),
+  /**
+   * Encoded bitrate in kbit/s. Default: livepeer_bench's for the names 720p0/480p0/360p0/240p0,
+   * else unknown (the plan then leaves that rendition out of data transfer and says so).
+   */
+  bitrateKbps: z.number().int().min(1).max(200_000).optional(),
 });
 
 export const DemandSchema = z.strictObject({
@@ -126,7 +152,7 @@ interface SizingFields {
   demand: DemandConfig;
   capacityModel: CapacityModel;
   sizing: SizingPolicyConfig;
-  nodeGroup: { instanceType: string; minSize: number; maxSize: number };
+  nodeGroup: { instanceType: string; minSize: number; maxSize: number; maxSessions?: number };
 }
 
 /**
@@ -156,6 +182,7 @@ export function refineSizing(c: SizingFields, ctx: z.RefinementCtx): void {
       peakStreams: c.demand.peakStreams ?? new Array<number>(HOURS).fill(0),
       ladder: c.demand.ladder,
       nodePixelsPerSecond: model.pixelsPerSecond,
+      sessionsPerNode: c.nodeGroup.maxSessions,
       policy: { ...c.sizing, minSize: c.nodeGroup.minSize, maxSize: c.nodeGroup.maxSize },
     });
   } catch (err) {

@@ -106,10 +106,11 @@ export function runtimeSources(
   projectDir: string,
   stack: string,
   all: Record<string, string>,
+  stackDir = projectDir,
 ): ConfigSources {
   const effective = decodeRuntimeConfig(all);
   const projectValues = readProjectConfig(projectDir);
-  const onDisk = readStackConfig(projectDir, stack);
+  const onDisk = readStackConfig(stackDir, stack);
   const stackValues: RawConfig = {};
   for (const [k, v] of Object.entries(effective)) {
     // Set by the stack when its file has it, or when the engine's value is not the project
@@ -123,11 +124,25 @@ export function runtimeSources(
   return { stackValues, projectValues };
 }
 
+/**
+ * Where the stack files are: the project directory, unless LIVEPEER_FLEET_STACK_DIR names another
+ * (tests evaluate fixture stacks with the project's code and Pulumi.yaml; the offline plan can
+ * evaluate generated stacks). Never set by a deployment.
+ */
+export const STACK_DIR_ENV = "LIVEPEER_FLEET_STACK_DIR";
+export function stackDir(projectDir: string): string {
+  return process.env[STACK_DIR_ENV] || projectDir;
+}
+
 /** The config map the engine would hand a stack's program: project values, then stack values. */
-export function effectiveConfig(projectDir: string, stack: string): Record<string, string> {
+export function effectiveConfig(
+  projectDir: string,
+  stack: string,
+  fromDir = projectDir,
+): Record<string, string> {
   const merged = {
     ...readProjectConfig(projectDir),
-    ...(readStackConfig(projectDir, stack) ?? {}),
+    ...(readStackConfig(fromDir, stack) ?? {}),
   };
   return Object.fromEntries(
     Object.entries(merged).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),

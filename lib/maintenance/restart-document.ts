@@ -1,10 +1,10 @@
-// Renders assets/chain-restart.sh into the SSM command document the nightly maintenance window
+// Renders scripts/node/chain-restart.sh into the SSM command document the nightly maintenance window
 // runs. The one place values enter the script: each is validated, then single-quoted.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CHAIN_HEALTH_PORT, UNITS } from "../runtime-contract";
 
-export const RESTART_SCRIPT = path.resolve(__dirname, "..", "..", "assets", "chain-restart.sh");
+export const RESTART_SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "node", "chain-restart.sh");
 
 export interface RestartSettings {
   chainUnit: string;

@@ -1,15 +1,19 @@
-// The plan's capacity section for one region stack: the planner's hourly table and the monthly
-// cost of what the evaluation shows the stack builds (NAT gateways, load balancers, addresses,
-// volumes, the chain node) plus the planned node-hours. Pure: reads recorded inputs only.
-import type { RegionConfig } from "../config/schema";
-import type { RegionSizing } from "../sizing/region";
+// The plan's capacity section for one region stack: the transcoder pool's hourly table and the
+// monthly cost of what the evaluation shows the stack builds (orchestrators, the chain node,
+// NAT gateways, the load balancer, addresses, volumes), the planned transcoder-hours, and the
+// data transfer the demand implies. Pure: reads the design and recorded inputs only.
+import type { RegionDesign } from "../design";
 import type { Evaluation, RecordedResource } from "./evaluate";
 import { fmtPx } from "../sizing/planner";
+import { renditionKbps, SOURCE_RENDITION } from "../config/sizing-schema";
 import {
+  CROSS_AZ_USD_PER_GB_EACH_WAY,
   HOURS_PER_MONTH,
   NAT_HOURLY,
   NLB_HOURLY,
   PUBLIC_IPV4_HOURLY,
+  egressMonthly,
+  egressTiers,
   gp3Monthly,
   instanceHourly,
   priceIn,
@@ -20,6 +24,7 @@ export interface CapacityHour {
   /** null when the stack has no demand profile yet. */
   demandStreams: number | null;
   demandPixelsPerSecond: number | null;
+  /** Transcoders the plan keeps in service this hour. */
   instances: number;
   /** null when the instance type has no capacity model. */
   capacityPixelsPerSecond: number | null;
@@ -29,34 +34,66 @@ export interface CapacityHour {
 export interface MonthlyCost {
   /** Sum of the lines that have a price. */
   total: number;
-  nodes: number | null;
+  /** The transcoder pool's planned instance-hours. */
+  transcoders: number | null;
+  /** The orchestrator slots, around the clock. */
+  orchestrators: number | null;
   chainNode: number | null;
-  /** Load balancer hours plus its static addresses. */
+  /** Load balancer hours (discovery only: video never crosses it). */
   nlb: number;
   /** NAT gateway hours plus their addresses (per-GB processing excluded). */
   nat: number;
-  /** gp3: chain data and root volumes, node root volumes for the planned node-hours. */
+  /** gp3: chain data and root volumes, root volumes of the planned instance-hours. */
   volumes: number;
-  /** Public addresses that belong to neither the NLB nor a NAT gateway. */
+  /** Public IPv4 addresses that belong to no NAT gateway (the orchestrators' Elastic IPs). */
   publicIpv4: number;
+  /** Renditions out to the gateways (internet egress, tiered). */
+  internetEgress: number | null;
+  /** Media of transcoders working for another AZ's orchestrator, both ways. */
+  crossAz: number;
+}
+
+export interface DataTransfer {
+  /** Egress per stream, Mbit/s: the sum of the known rendition bitrates (the source excluded). */
+  egressMbpsPerStream: number;
+  /** Renditions whose bitrate is unknown (not counted). */
+  unknownBitrates: string[];
+  egressGbPerMonth: number | null;
+  /** Share of transcoders in AZs without an orchestrator. */
+  crossAzShare: number;
+  crossAzGbPerMonth: number;
+}
+
+export interface OrchestratorPlan {
+  az: string;
+  /** -serviceAddr: the name gateways send segments to (its Elastic IP's, or the fleet zone's). */
+  serviceAddr: string;
+  privateName: string;
 }
 
 export interface CapacityReport {
   instanceType: string;
   streamPixelsPerSecond: number;
-  sessionsPerNode: number | null;
+  /** Each transcoder's -maxSessions. */
+  sessionsPerNode: number;
   targetSessionsPerNode: number | null;
   minSize: number;
   maxSize: number;
   maintenanceHourUtc: number;
   hourly: CapacityHour[];
   scheduledActions: { id: string; recurrence: string; minSize: number }[];
+  orchestrators: { instanceType: string; slots: OrchestratorPlan[] };
+  /** The fleet service record (latency alias) this region writes, or why there is none. */
+  service: { name: string | null; uri: string | null; note: string };
+  transcoderAzs: { az: string; orchestrator: string; crossAz: boolean }[];
+  dataTransfer: DataTransfer;
   monthlyCostUsd: MonthlyCost;
   /** What the estimate assumes or could not price. */
   costNotes: string[];
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const DAYS_PER_MONTH = HOURS_PER_MONTH / 24;
 
 function byType(e: Evaluation, type: string): RecordedResource[] {
   return e.resources.filter((r) => r.type === type);
@@ -67,13 +104,30 @@ function rootGiB(lt: RecordedResource | undefined): number {
   return Number(bdm?.[0]?.ebs?.volumeSize ?? 0);
 }
 
-export function capacityReport(
-  e: Evaluation,
-  sizing: RegionSizing,
-  config: RegionConfig,
-  region: string,
-): CapacityReport {
+/** The env an instance kind's user data writes, from its recorded launch template. */
+function launchEnv(lt: RecordedResource | undefined): Record<string, string> {
+  const ud = lt?.inputs.userData;
+  if (typeof ud !== "string") return {};
+  const script = Buffer.from(ud, "base64").toString("utf8");
+  const m = /<<'LF_ENV_EOF'\n([\s\S]*?)\nLF_ENV_EOF/.exec(script);
+  if (!m) return {};
+  return Object.fromEntries(
+    m[1]
+      .split("\n")
+      .map((l) => /^(LF_[A-Z0-9_]+)='(.*)'$/.exec(l))
+      .filter((x): x is RegExpExecArray => x !== null)
+      .map((x) => [x[1], x[2]]),
+  );
+}
+
+/** GB (10^9 bytes) a month of `mbps` sustained over `streamHours` stream-hours. */
+function gbPerMonth(mbps: number, streamHoursPerMonth: number): number {
+  return (mbps * 1e6 * 3600 * streamHoursPerMonth) / 8 / 1e9;
+}
+
+export function capacityReport(e: Evaluation, d: RegionDesign): CapacityReport {
   const notes: string[] = [];
+  const { sizing, config, region } = d;
   const perNodePx = sizing.capacity?.pixelsPerSecond;
   const hourly: CapacityHour[] = sizing.plan
     ? sizing.plan.hourly.map((h) => ({ ...h, utilisation: round2(h.utilisation) }))
@@ -85,23 +139,31 @@ export function capacityReport(
         capacityPixelsPerSecond: perNodePx !== undefined ? sizing.minSize * perNodePx : null,
         utilisation: null,
       }));
-  if (!sizing.plan)
-    notes.push("no demand profile: sized at nodeGroup.minSize (npm run demand:sync)");
+  if (!sizing.plan) {
+    notes.push("no demand profile: pool sized at nodeGroup.minSize (npm run demand:sync)");
+  }
   const nodeHoursPerDay = hourly.reduce((s, h) => s + h.instances, 0);
-  const days = HOURS_PER_MONTH / 24;
 
-  const nodePrice = instanceHourly(sizing.instanceType, region, config.capacityModel);
-  const nodes = nodePrice ? nodeHoursPerDay * days * nodePrice.usd : null;
-  if (!nodePrice) notes.push(`no price for ${sizing.instanceType}: nodes not in the total`);
-  else if (nodePrice.basis === "default") {
+  const tcPrice = instanceHourly(sizing.instanceType, region, config.capacityModel);
+  const transcoders = tcPrice ? nodeHoursPerDay * DAYS_PER_MONTH * tcPrice.usd : null;
+  if (!tcPrice) notes.push(`no price for ${sizing.instanceType}: transcoders not in the total`);
+  else if (tcPrice.basis === "default") {
     notes.push(`${sizing.instanceType}: no ${region} price recorded, default used`);
   }
 
-  const chainLt = e.resources.find(
-    (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.endsWith("-chain-lt"),
-  );
-  const ltType = chainLt?.inputs.instanceType;
-  const chainType = typeof ltType === "string" ? ltType : config.chainNode.instanceType;
+  const lts = byType(e, "aws:ec2/launchTemplate:LaunchTemplate");
+  const orchLts = lts.filter((r) => /-orch-[a-f]-lt$/.test(r.name));
+  const orchType = config.orchestrators.instanceType;
+  const orchPrice = instanceHourly(orchType, region, config.capacityModel);
+  const orchestrators = orchPrice ? orchLts.length * HOURS_PER_MONTH * orchPrice.usd : null;
+  if (!orchPrice)
+    notes.push(`no price for ${orchType} (lib/sizing/prices.ts): orchestrators not in the total`);
+  else if (orchPrice.basis === "default") {
+    notes.push(`${orchType}: no ${region} price recorded, us-east-1 used`);
+  }
+
+  const chainLt = lts.find((r) => r.name.endsWith("-chain-lt"));
+  const chainType = config.chainNode.instanceType;
   const chainPrice = instanceHourly(chainType, region, config.capacityModel);
   const chainNode = chainPrice ? HOURS_PER_MONTH * chainPrice.usd : null;
   if (!chainPrice)
@@ -111,13 +173,14 @@ export function capacityReport(
 
   const ipv4 = priceIn(PUBLIC_IPV4_HOURLY, region).usd * HOURS_PER_MONTH;
   const eips = byType(e, "aws:ec2/eip:Eip");
-  const nlbEips = eips.filter((r) => r.name.includes("-nlb-")).length;
   const natEips = eips.filter((r) => r.name.includes("-nat-")).length;
   const nlbCount = byType(e, "aws:lb/loadBalancer:LoadBalancer").length;
   const natCount = byType(e, "aws:ec2/natGateway:NatGateway").length;
-  const nlb = nlbCount * priceIn(NLB_HOURLY, region).usd * HOURS_PER_MONTH + nlbEips * ipv4;
+  const nlb = nlbCount * priceIn(NLB_HOURLY, region).usd * HOURS_PER_MONTH;
   const nat = natCount * priceIn(NAT_HOURLY, region).usd * HOURS_PER_MONTH + natEips * ipv4;
-  const publicIpv4 = (eips.length - nlbEips - natEips) * ipv4;
+  // The orchestrators' Elastic IPs, plus the launch-time address each holds until it takes its own
+  // (seconds a boot: not priced).
+  const publicIpv4 = (eips.length - natEips) * ipv4;
   if (
     priceIn(NAT_HOURLY, region).basis === "default" ||
     priceIn(NLB_HOURLY, region).basis === "default"
@@ -135,23 +198,77 @@ export function capacityReport(
       }),
     0,
   );
-  const nodeLt = e.resources.find(
-    (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.endsWith("-nodes-lt"),
-  );
-  const avgNodes = nodeHoursPerDay / 24;
+  const tcLt = lts.find((r) => r.name.endsWith("-tc-lt"));
   const volumes =
     dataVolumes +
     gp3Monthly(region, { sizeGiB: rootGiB(chainLt) }) +
-    avgNodes * gp3Monthly(region, { sizeGiB: rootGiB(nodeLt) });
-  notes.push("on-demand list prices; data transfer, NAT/NLB per-GB and LCU charges excluded");
+    orchLts.reduce((s, lt) => s + gp3Monthly(region, { sizeGiB: rootGiB(lt) }), 0) +
+    (nodeHoursPerDay / 24) * gp3Monthly(region, { sizeGiB: rootGiB(tcLt) });
 
-  const lines = { nodes, chainNode, nlb, nat, volumes, publicIpv4 };
+  // Data transfer: every stream's renditions go back to its gateway over the internet; the
+  // source comes in (free). Transcoders in an AZ without an orchestrator move the source one way
+  // and the renditions back across AZs.
+  const ladder = config.demand.ladder;
+  const outputs = ladder.filter((r) => r.name !== SOURCE_RENDITION);
+  const unknown = outputs.filter((r) => renditionKbps(r) === undefined).map((r) => r.name);
+  const egressMbps = outputs.reduce((s, r) => s + (renditionKbps(r) ?? 0), 0) / 1000;
+  const source = ladder.find((r) => r.name === SOURCE_RENDITION);
+  const sourceMbps = source ? (renditionKbps(source) ?? 0) / 1000 : 0;
+  const streamHoursPerMonth = sizing.plan
+    ? sizing.plan.hourly.reduce((s, h) => s + h.demandStreams, 0) * DAYS_PER_MONTH
+    : null;
+  const egressGb =
+    streamHoursPerMonth === null ? null : gbPerMonth(egressMbps, streamHoursPerMonth);
+  const { tiers, basis } = egressTiers(region);
+  const internetEgress = egressGb === null ? null : egressMonthly(egressGb, tiers);
+  const routes = d.transcoderRoutes;
+  const crossShare = routes.filter((r) => r.crossAz).length / Math.max(1, routes.length);
+  const crossGb =
+    streamHoursPerMonth === null
+      ? 0
+      : crossShare * gbPerMonth(egressMbps + sourceMbps, streamHoursPerMonth);
+  const crossAz = crossGb * 2 * CROSS_AZ_USD_PER_GB_EACH_WAY;
+  if (egressGb === null) notes.push("no demand profile: data transfer not priced");
+  else {
+    notes.push(
+      "data transfer at each hour's peak streams (an upper bound: hours average below their peak)",
+    );
+    if (basis === "default")
+      notes.push(`internet egress: no ${region} tiers recorded, us-east-1's used`);
+  }
+  if (unknown.length > 0) {
+    notes.push(
+      `no bitrate for ${unknown.join(", ")}: left out of data transfer (demand.ladder[].bitrateKbps)`,
+    );
+  }
+  if (crossShare > 0 && source && renditionKbps(source) === undefined) {
+    notes.push("source bitrate unknown: cross-AZ traffic counts the renditions only");
+  }
+  notes.push("on-demand list prices; NAT per-GB processing and NLB capacity units excluded");
+
+  const lines = {
+    transcoders,
+    orchestrators,
+    chainNode,
+    nlb,
+    nat,
+    volumes,
+    publicIpv4,
+    internetEgress,
+    crossAz,
+  };
   const total = Object.values(lines).reduce<number>((s, v) => s + (v ?? 0), 0);
   const r2 = (v: number | null) => (v === null ? null : round2(v));
+
+  const slots: OrchestratorPlan[] = d.orchestrators.map((o) => {
+    const env = launchEnv(orchLts.find((lt) => lt.name.endsWith(`-orch-${o.az}-lt`)));
+    return { az: o.az, serviceAddr: env.LF_SERVICE_ADDR ?? "?", privateName: o.privateName };
+  });
+  const dns = d.fleet.serviceDns;
   return {
     instanceType: sizing.instanceType,
     streamPixelsPerSecond: sizing.streamPixelsPerSecond,
-    sessionsPerNode: sizing.maxSessions ?? null,
+    sessionsPerNode: d.transcoderMaxSessions,
     targetSessionsPerNode: sizing.targetSessionsPerNode ?? null,
     minSize: sizing.minSize,
     maxSize: sizing.maxSize,
@@ -162,36 +279,73 @@ export function capacityReport(
       recurrence,
       minSize,
     })),
+    orchestrators: { instanceType: orchType, slots },
+    service: dns
+      ? {
+          name: dns.name,
+          uri: d.serviceUri ?? null,
+          note: `latency record ${dns.name} (set ${region}) -> this region's NLB, evaluate target health`,
+        }
+      : {
+          name: null,
+          uri: null,
+          note: "no fleet service name (livepeer-fleet:serviceDns in the fleet file): this region serves on its NLB name, and a multi-region fleet needs one",
+        },
+    transcoderAzs: routes.map((r) => ({
+      az: r.az,
+      orchestrator: r.crossAz ? r.orchestrators.join("|") : r.az,
+      crossAz: r.crossAz,
+    })),
+    dataTransfer: {
+      egressMbpsPerStream: round2(egressMbps),
+      unknownBitrates: unknown,
+      egressGbPerMonth: egressGb === null ? null : Math.round(egressGb),
+      crossAzShare: round2(crossShare),
+      crossAzGbPerMonth: Math.round(crossGb),
+    },
     monthlyCostUsd: {
       total: round2(total),
-      nodes: r2(nodes),
+      transcoders: r2(transcoders),
+      orchestrators: r2(orchestrators),
       chainNode: r2(chainNode),
       nlb: round2(nlb),
       nat: round2(nat),
       volumes: round2(volumes),
       publicIpv4: round2(publicIpv4),
+      internetEgress: r2(internetEgress),
+      crossAz: round2(crossAz),
     },
     costNotes: notes,
   };
 }
 
-const usd = (v: number | null) => (v === null ? "n/a" : `$${v.toFixed(2)}`.padStart(10));
+const usd = (v: number | null) => (v === null ? "n/a" : `$${v.toFixed(2)}`.padStart(11));
 
 export function renderCapacity(c: CapacityReport): string {
   const lines: string[] = [];
+  lines.push(`  service: ${c.service.uri ?? "(none)"}`);
+  lines.push(`    ${c.service.note}`);
+  lines.push(`  orchestrators: ${c.orchestrators.slots.length} x ${c.orchestrators.instanceType}`);
+  for (const s of c.orchestrators.slots) {
+    lines.push(`    ${s.az}: -serviceAddr ${s.serviceAddr}, transcoders dial ${s.privateName}`);
+  }
   const sessions =
-    c.sessionsPerNode === null
-      ? "no capacity model"
-      : `${c.sessionsPerNode} sessions per node (-maxSessions), target ${c.targetSessionsPerNode} per node`;
-  lines.push(`  capacity: ${c.instanceType}, ${sessions}, min ${c.minSize}, max ${c.maxSize}`);
+    c.targetSessionsPerNode === null
+      ? `${c.sessionsPerNode} sessions each (-maxSessions), no capacity model`
+      : `${c.sessionsPerNode} sessions each (-maxSessions), target ${c.targetSessionsPerNode} per transcoder`;
+  lines.push(`  transcoders: ${c.instanceType}, ${sessions}, min ${c.minSize}, max ${c.maxSize}`);
+  const azs = c.transcoderAzs.map(
+    (a) => `${a.az} -> ${a.crossAz ? `${a.orchestrator} (cross-AZ)` : `orchestrator ${a.az}`}`,
+  );
+  lines.push(`    AZs: ${azs.join(", ")}`);
   lines.push(`    one stream of the ladder: ${fmtPx(c.streamPixelsPerSecond)}`);
-  lines.push("    hour  streams      demand  nodes    capacity  util");
+  lines.push("    hour  streams      demand  transcoders    capacity  util");
   for (const h of c.hourly) {
     const cells = [
       `${String(h.hour).padStart(2, "0")}:00`,
       (h.demandStreams === null ? "-" : String(h.demandStreams)).padStart(8),
       (h.demandPixelsPerSecond === null ? "-" : fmtPx(h.demandPixelsPerSecond)).padStart(11),
-      String(h.instances).padStart(6),
+      String(h.instances).padStart(12),
       (h.capacityPixelsPerSecond === null ? "-" : fmtPx(h.capacityPixelsPerSecond)).padStart(11),
       (h.utilisation === null ? "-" : `${Math.round(h.utilisation * 100)}%`).padStart(5),
     ];
@@ -202,15 +356,26 @@ export function renderCapacity(c: CapacityReport): string {
     lines.push(`    scheduled actions (UTC cron): ${acts.join(", ")}`);
   }
   lines.push(`  maintenance hour: ${String(c.maintenanceHourUtc).padStart(2, "0")}:00 UTC`);
+  const t = c.dataTransfer;
+  lines.push(
+    `  data transfer: ${t.egressMbpsPerStream} Mbit/s out per stream, ` +
+      `${t.egressGbPerMonth === null ? "-" : t.egressGbPerMonth.toLocaleString("en-US")} GB/month out` +
+      (t.crossAzShare > 0
+        ? `, ${t.crossAzGbPerMonth.toLocaleString("en-US")} GB/month across AZs`
+        : ""),
+  );
   const m = c.monthlyCostUsd;
   lines.push("  monthly cost (USD):");
-  lines.push(`    nodes      ${usd(m.nodes)}`);
-  lines.push(`    chain node ${usd(m.chainNode)}`);
-  lines.push(`    NLB        ${usd(m.nlb)}`);
-  lines.push(`    NAT        ${usd(m.nat)}`);
-  lines.push(`    volumes    ${usd(m.volumes)}`);
-  if (m.publicIpv4 > 0) lines.push(`    public IPv4 ${usd(m.publicIpv4)}`);
-  lines.push(`    total      ${usd(m.total)}`);
+  lines.push(`    transcoders    ${usd(m.transcoders)}`);
+  lines.push(`    orchestrators  ${usd(m.orchestrators)}`);
+  lines.push(`    chain node     ${usd(m.chainNode)}`);
+  lines.push(`    NLB            ${usd(m.nlb)}`);
+  lines.push(`    NAT            ${usd(m.nat)}`);
+  lines.push(`    volumes        ${usd(m.volumes)}`);
+  lines.push(`    public IPv4    ${usd(m.publicIpv4)}`);
+  lines.push(`    internet out   ${usd(m.internetEgress)}`);
+  if (m.crossAz > 0) lines.push(`    cross-AZ       ${usd(m.crossAz)}`);
+  lines.push(`    total          ${usd(m.total)}`);
   for (const n of c.costNotes) lines.push(`    note: ${n}`);
   return lines.join("\n");
 }

@@ -10,7 +10,7 @@ import type {
   RegisterResourceRequest,
   RegisterResourceResponse,
 } from "@pulumi/pulumi/proto/resource_pb";
-import { effectiveConfig } from "../config/sources";
+import { effectiveConfig, stackDir } from "../config/sources";
 import { parseStackName } from "../stack";
 import { OFFLINE_PLAN_ENV } from "../runtime/releases";
 
@@ -98,6 +98,13 @@ export function mockCall(
   }
 }
 
+/** A small stable hash for mock ids (not cryptographic). */
+function hashOf(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) >>> 0;
+  return h;
+}
+
 function service(type: string): string {
   return type.split(":")[1]?.split("/")[0] ?? "unknown";
 }
@@ -121,15 +128,31 @@ export function mockState(
       state.defaultVersion = 1;
       break;
     case "aws:lb/loadBalancer:LoadBalancer":
-      state.dnsName = `${name}.elb.${region}.amazonaws.com`;
-      state.arnSuffix = `net/${name}/0123456789abcdef`;
+      state.dnsName = `${String(inputs.name ?? name)}-0123456789abcdef.elb.${region}.amazonaws.com`;
+      state.arnSuffix = `net/${String(inputs.name ?? name)}/0123456789abcdef`;
+      // An NLB's canonical hosted zone (alias records point at it); a fixed fake id here.
+      state.zoneId = "ZNLBPLANMOCK";
       break;
     case "aws:lb/targetGroup:TargetGroup":
       state.arnSuffix = `targetgroup/${name}/0123456789abcdef`;
       break;
-    case "aws:ec2/eip:Eip":
-      state.publicIp = "203.0.113.10";
+    case "aws:ec2/eip:Eip": {
+      // A documentation address (RFC 5737) per EIP, and EC2's public DNS form for it.
+      const ip = `203.0.113.${10 + (hashOf(name) % 200)}`;
+      state.publicIp = ip;
+      state.publicDns =
+        region === "us-east-1"
+          ? `ec2-${ip.replace(/\./g, "-")}.compute-1.amazonaws.com`
+          : `ec2-${ip.replace(/\./g, "-")}.${region}.compute.amazonaws.com`;
       state.allocationId = `eipalloc-${name}`;
+      break;
+    }
+    case "aws:s3/bucket:Bucket":
+      state.bucket = `${name}-plan`;
+      state.arn = `arn:aws:s3:::${name}-plan`;
+      break;
+    case "aws:s3/bucketObjectv2:BucketObjectv2":
+      state.versionId = `v-${hashOf(String(inputs.contentBase64 ?? "")).toString(16)}`;
       break;
     case "aws:cloudwatch/logGroup:LogGroup":
       // The real ARN format: IAM policies and EventBridge targets are built from it.
@@ -190,15 +213,21 @@ export interface EvaluateOptions {
   config?: Record<string, string>;
 }
 
-/** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
-export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
-  const role = parseStackName(opts.stack);
-  const region = role.role === "region" ? role.region : "us-east-1";
+/**
+ * Installs the recording mock monitor for `stack` in this process: every registration and invoke
+ * from then on lands in the returned arrays. The program evaluation below uses it, and component
+ * tests use it to build components in-process from fixture args.
+ */
+export async function installRecordingMocks(
+  stack: string,
+  region: string,
+): Promise<{ resources: RecordedResource[]; invokes: RecordedInvoke[] }> {
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   const mocks: pulumi.runtime.Mocks = {
     newResource: (args) => ({
-      id: `${args.name}-id`,
+      // A bucket's id is its name; everything else gets a readable fake id.
+      id: args.type === "aws:s3/bucket:Bucket" ? `${args.name}-plan` : `${args.name}-id`,
       state: args.type.startsWith("pulumi:providers:")
         ? {}
         : mockState(args.type, args.name, args.inputs as Record<string, unknown>, region),
@@ -212,14 +241,24 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
       return mockCall(args.token, args.inputs as Record<string, unknown>, region);
     },
   };
-  await pulumi.runtime.setMocks(mocks, "livepeer-fleet", opts.stack, false);
+  await pulumi.runtime.setMocks(mocks, "livepeer-fleet", stack, false);
   pulumi.runtime.setMockOptions(
     new RecordingMonitor(mocks, resources),
     "livepeer-fleet",
-    opts.stack,
+    stack,
     false,
   );
-  pulumi.runtime.setAllConfig(opts.config ?? effectiveConfig(opts.projectDir, opts.stack));
+  return { resources, invokes };
+}
+
+/** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
+export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
+  const role = parseStackName(opts.stack);
+  const region = role.role === "region" ? role.region : "us-east-1";
+  const { resources, invokes } = await installRecordingMocks(opts.stack, region);
+  pulumi.runtime.setAllConfig(
+    opts.config ?? effectiveConfig(opts.projectDir, opts.stack, stackDir(opts.projectDir)),
+  );
   // The program refuses to deploy a stack that lacks release pins; the offline plan shows it
   // (index.ts lists them as deployBlockers) so `npm run plan` works before they are filled in.
   process.env[OFFLINE_PLAN_ENV] = "1";

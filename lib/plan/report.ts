@@ -42,10 +42,10 @@ export function stackReport(e: Evaluation): StackReport {
     publicIngress: publicIngress(e.resources),
   };
   const asg = e.resources.find(
-    (r) => r.type === "aws:autoscaling/group:Group" && r.name.endsWith("-nodes-asg"),
+    (r) => r.type === "aws:autoscaling/group:Group" && r.name.endsWith("-tc-asg"),
   );
   const lt = e.resources.find(
-    (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.endsWith("-nodes-lt"),
+    (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate" && r.name.endsWith("-tc-lt"),
   );
   if (asg) {
     report.nodeGroup = {
@@ -76,11 +76,11 @@ export function renderText(report: StackReport): string {
   for (const p of report.publicIngress) {
     lines.push(`    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`);
   }
-  if (report.nodeGroup) {
-    const g = report.nodeGroup;
-    lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
-  }
   if (report.capacity) lines.push(renderCapacity(report.capacity));
+  else if (report.nodeGroup) {
+    const g = report.nodeGroup;
+    lines.push(`  transcoders: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
+  }
   if (report.deployBlockers) {
     lines.push("  NOT DEPLOYABLE until set:");
     for (const b of report.deployBlockers) lines.push(`    ${b}`);

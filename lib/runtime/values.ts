@@ -1,78 +1,169 @@
-// Maps a region's validated config (and the few ids only known at deploy time) to the values
-// each node kind's user data is rendered from. Pure; missing pins render as empty strings, which
-// the boot scripts refuse (index.ts refuses to deploy them in the first place: deployBlockers).
-import type { RegionConfig } from "../config/schema";
-import type { ChainUserDataValues, NodeUserDataValues } from "../userdata";
+// Maps a region's design (lib/design.ts) and the few ids only known at deploy time to each
+// instance kind's env file (lib/userdata.ts renders it; scripts/node reads it). The one place the
+// runtime contract (ports, unit names, metric names, namespace) reaches the node files: they
+// never retype a literal. Pure; missing pins render as empty strings, which the boot scripts
+// refuse (and index.ts refuses to deploy: deployBlockers).
+import type { RegionDesign } from "../design";
+import type { Env } from "../userdata";
+import {
+  CHAIN_HEALTH_PORT,
+  METRIC_NAMESPACE,
+  NODE_METRICS,
+  ORCHESTRATOR_DIMENSION,
+  PORTS,
+  UNIT_DIMENSION,
+  type NodeKind,
+} from "../runtime-contract";
 import { NITRO_CHAIN_IDS, gethUrl, goLivepeerUrl } from "./releases";
 
+/** Where a kind's bundle lives (components/node-files.ts): the bootstrap fetches and checks it. */
+export interface BundleRef {
+  bucket: string;
+  key: string;
+  versionId: string;
+  sha256: string;
+}
+
+function common(d: RegionDesign, kind: NodeKind, bundle: BundleRef, gpu: boolean): Env {
+  const lp = d.config.nodeRuntime.goLivepeer;
+  const build = gpu ? "gpu" : "cpu";
+  return [
+    ["LF_KIND", kind],
+    ["LF_STACK", d.stack],
+    ["LF_REGION", d.region],
+    ["LF_NETWORK", d.config.livepeer.network],
+    ["LF_NAMESPACE", METRIC_NAMESPACE],
+    ["LF_BUNDLE_BUCKET", bundle.bucket],
+    ["LF_BUNDLE_KEY", bundle.key],
+    ["LF_BUNDLE_VERSION", bundle.versionId],
+    ["LF_BUNDLE_SHA256", bundle.sha256],
+    ["LF_LIVEPEER_URL", goLivepeerUrl(lp.version, build)],
+    ["LF_LIVEPEER_SHA256", lp.sha256[build] ?? ""],
+  ];
+}
+
 export interface ChainIds {
-  stack: string;
+  bundle: BundleRef;
   dataVolumeId: string;
   zoneId: string;
-  chainHost: string;
   keystoreParameter: string;
   passphraseParameter: string;
 }
 
-export function chainUserDataValues(c: RegionConfig, ids: ChainIds): ChainUserDataValues {
+export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
+  const c = d.config;
   const rt = c.nodeRuntime;
   const nitro = c.chainNode.client === "nitro";
-  return {
-    stack: ids.stack,
-    network: c.livepeer.network,
-    orchestratorAddress: c.livepeer.orchestratorAddress,
-    client: c.chainNode.client,
+  return [
     // The redeemer needs no GPU: always the CPU build.
-    livepeerUrl: goLivepeerUrl(rt.goLivepeer.version, "cpu"),
-    livepeerSha256: rt.goLivepeer.sha256.cpu ?? "",
-    ...(nitro
-      ? {
-          nitroImage: `${rt.nitro.image}:${rt.nitro.tag}@${rt.nitro.digest ?? ""}`,
-          nitroChainId: NITRO_CHAIN_IDS[c.livepeer.network],
-        }
-      : {
-          gethUrl: rt.geth.release ? gethUrl(rt.geth.release) : "",
-          gethSha256: rt.geth.sha256 ?? "",
-          gethNetworkFlags: rt.geth.networkFlags,
-        }),
-    dataVolumeId: ids.dataVolumeId,
-    zoneId: ids.zoneId,
-    chainHost: ids.chainHost,
-    rpcPort: c.chainNode.rpcPort,
-    redeemerPort: c.chainNode.redeemerPort,
-    keystoreParameter: ids.keystoreParameter,
-    passphraseParameter: ids.passphraseParameter,
-    rpcEndpointsParameter: rt.rpcEndpointsParameter,
-    maxChainHeadAgeSeconds: rt.maxChainHeadAgeSeconds,
-  };
+    ...common(d, "chain", ids.bundle, false),
+    ["LF_ORCH_ADDR", c.livepeer.orchestratorAddress],
+    ["LF_CHAIN_CLIENT", c.chainNode.client],
+    ["LF_NITRO_IMAGE", nitro ? `${rt.nitro.image}:${rt.nitro.tag}@${rt.nitro.digest ?? ""}` : ""],
+    ["LF_CHAIN_ID", nitro ? (NITRO_CHAIN_IDS[c.livepeer.network] ?? "") : ""],
+    ["LF_GETH_URL", !nitro && rt.geth.release ? gethUrl(rt.geth.release) : ""],
+    ["LF_GETH_SHA256", nitro ? "" : (rt.geth.sha256 ?? "")],
+    ["LF_GETH_NETWORK_FLAGS", nitro ? "" : rt.geth.networkFlags],
+    ["LF_DATA_VOLUME_ID", ids.dataVolumeId],
+    ["LF_ZONE_ID", ids.zoneId],
+    ["LF_CHAIN_HOST", d.chainHost],
+    ["LF_RPC_PORT", c.chainNode.rpcPort],
+    ["LF_LOCAL_RPC_PORT", PORTS.localRpc],
+    ["LF_REDEEMER_PORT", c.chainNode.redeemerPort],
+    ["LF_CHAIN_HEALTH_PORT", CHAIN_HEALTH_PORT],
+    ["LF_CLI_PORT", PORTS.orchestratorCli],
+    ["LF_IDENTITY_KEYSTORE_PARAM", ids.keystoreParameter],
+    ["LF_IDENTITY_PASSPHRASE_PARAM", ids.passphraseParameter],
+    ["LF_RPC_ENDPOINTS_PARAM", rt.rpcEndpointsParameter],
+    [
+      "LF_HEALTH_ARGS",
+      `--mode chain --bind 127.0.0.1 --port ${CHAIN_HEALTH_PORT} ` +
+        `--eth-url http://127.0.0.1:${PORTS.localRpc} --max-head-age ${rt.maxChainHeadAgeSeconds} ` +
+        `--namespace ${METRIC_NAMESPACE} --publish --unit ${d.stack}`,
+    ],
+  ];
 }
 
-export function nodeUserDataValues(
-  c: RegionConfig,
-  stack: string,
-  chainHost: string,
-  loadBalancerDns: string,
-  /** go-livepeer -maxSessions: the region's sizing (RegionSizing.maxSessions) or its default. */
-  maxSessions: number,
-): NodeUserDataValues {
+export interface OrchestratorIds {
+  bundle: BundleRef;
+  /** The slot's Elastic IP allocation (eipalloc-...): associated by the instance at boot. */
+  allocationId: string;
+  /** The EIP's public DNS name: -serviceAddr when the fleet has no service name. */
+  publicDns: string;
+  /** Private zone id: the instance publishes o-<letter>.<zone> there. */
+  zoneId: string;
+  orchSecretParameter: string;
+}
+
+/** The address an orchestrator advertises: its own name, never the load balancer's. */
+export function serviceAddr(d: RegionDesign, az: string, publicDns: string): string {
+  const slot = d.orchestrators.find((o) => o.az === az);
+  if (!slot) throw new Error(`no orchestrator slot in AZ ${az}`);
+  return `${slot.publicName ?? publicDns}:${d.config.livepeer.servicePort}`;
+}
+
+export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorIds): Env {
+  const c = d.config;
   const rt = c.nodeRuntime;
-  const build = c.nodeGroup.gpu ? "gpu" : "cpu";
-  return {
-    stack,
-    network: c.livepeer.network,
-    orchestratorAddress: c.livepeer.orchestratorAddress,
-    gpu: c.nodeGroup.gpu,
-    livepeerUrl: goLivepeerUrl(rt.goLivepeer.version, build),
-    livepeerSha256: rt.goLivepeer.sha256[build] ?? "",
-    ethUrl: `http://${chainHost}:${c.chainNode.rpcPort}`,
-    redeemerAddr: `${chainHost}:${c.chainNode.redeemerPort}`,
-    serviceAddr: rt.serviceAddr ?? `${loadBalancerDns}:${c.livepeer.servicePort}`,
-    servicePort: c.livepeer.servicePort,
-    healthPort: c.livepeer.healthPort,
-    maxSessions,
-    pricePerUnit: rt.pricePerUnit ?? "",
-    pixelsPerUnit: rt.pixelsPerUnit,
-    autoAdjustPrice: rt.autoAdjustPrice,
-    maxChainHeadAgeSeconds: rt.maxChainHeadAgeSeconds,
-  };
+  const slot = d.orchestrators.find((o) => o.az === az);
+  if (!slot) throw new Error(`no orchestrator slot in AZ ${az}`);
+  const cli = PORTS.orchestratorCli;
+  const ethUrl = `http://${d.chainHost}:${c.chainNode.rpcPort}`;
+  return [
+    ...common(d, "orchestrator", ids.bundle, false),
+    ["LF_ORCH_ADDR", c.livepeer.orchestratorAddress],
+    ["LF_SLOT", az],
+    ["LF_EIP_ALLOCATION_ID", ids.allocationId],
+    ["LF_ZONE_ID", ids.zoneId],
+    ["LF_PRIVATE_NAME", slot.privateName],
+    ["LF_SERVICE_ADDR", serviceAddr(d, az, ids.publicDns)],
+    ["LF_SERVICE_PORT", c.livepeer.servicePort],
+    ["LF_HEALTH_PORT", c.livepeer.healthPort],
+    ["LF_CLI_PORT", cli],
+    ["LF_ETH_URL", ethUrl],
+    ["LF_REDEEMER_ADDR", `${d.chainHost}:${c.chainNode.redeemerPort}`],
+    ["LF_ORCH_SECRET_PARAM", ids.orchSecretParameter],
+    ["LF_PRICE_PER_UNIT", rt.pricePerUnit ?? ""],
+    ["LF_PIXELS_PER_UNIT", rt.pixelsPerUnit],
+    ["LF_AUTO_ADJUST_PRICE", rt.autoAdjustPrice],
+    [
+      "LF_HEALTH_ARGS",
+      `--mode orchestrator --bind 0.0.0.0 --port ${c.livepeer.healthPort} --eth-url ${ethUrl} ` +
+        `--max-head-age ${rt.maxChainHeadAgeSeconds} ` +
+        `--livepeer-url https://127.0.0.1:${c.livepeer.servicePort}/healthz ` +
+        `--status-url http://127.0.0.1:${cli}/status --metrics-url http://127.0.0.1:${cli}/metrics ` +
+        `--min-transcoders 1 --namespace ${METRIC_NAMESPACE} --publish ` +
+        `--unit ${d.stack} --orchestrator ${az} ` +
+        `--unit-dimension ${UNIT_DIMENSION} --orchestrator-dimension ${ORCHESTRATOR_DIMENSION} ` +
+        `--sessions-metric ${NODE_METRICS.currentSessions} --capacity-metric ${NODE_METRICS.maxSessions}`,
+    ],
+  ];
+}
+
+export interface TranscoderIds {
+  bundle: BundleRef;
+  orchSecretParameter: string;
+}
+
+export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
+  const c = d.config;
+  const gpu = c.nodeGroup.gpu;
+  const port = c.livepeer.servicePort;
+  return [
+    ...common(d, "transcoder", ids.bundle, gpu),
+    // Every slot, letter=host:port; the boot script picks its own AZ's, else spreads over these.
+    ["LF_ORCHESTRATORS", d.orchestrators.map((o) => `${o.az}=${o.privateName}:${port}`).join(",")],
+    ["LF_ORCH_SECRET_PARAM", ids.orchSecretParameter],
+    ["LF_MAX_SESSIONS", d.transcoderMaxSessions],
+    ["LF_GPU", gpu],
+    // go-livepeer -nvidia: "all" uses every visible device (flags.go).
+    ["LF_GPU_FLAGS", gpu ? "-nvidia all" : ""],
+    ["LF_CLI_PORT", PORTS.transcoderCli],
+    ["LF_HEALTH_PORT", c.livepeer.healthPort],
+    [
+      "LF_HEALTH_ARGS",
+      `--mode transcoder --bind 127.0.0.1 --port ${c.livepeer.healthPort} ` +
+        `--status-url http://127.0.0.1:${PORTS.transcoderCli}/status${gpu ? " --gpu" : ""}`,
+    ],
+  ];
 }

@@ -14,6 +14,8 @@ export interface Rendition {
   width: number;
   height: number;
   fps: number;
+  /** Encoded bitrate in kbit/s, when known: what the plan prices data transfer from. */
+  bitrateKbps?: number;
 }
 
 export interface SizingPolicy {
@@ -35,6 +37,11 @@ export interface PlannerInput {
   ladder: readonly Rendition[];
   /** Transcoded pixels per second one node sustains (its capacity model). */
   nodePixelsPerSecond: number;
+  /**
+   * Sessions one node is configured for (nodeGroup.maxSessions), overriding the whole streams
+   * its pixel capacity gives: what go-livepeer admits is what the plan must size with.
+   */
+  sessionsPerNode?: number;
   policy: SizingPolicy;
 }
 
@@ -180,7 +187,7 @@ export function planCapacity(input: PlannerInput): CapacityPlan {
     );
   }
   const streamPx = streamPixelsPerSecond(ladder);
-  const perNode = sessionsPerNode(nodePixelsPerSecond, ladder);
+  const perNode = input.sessionsPerNode ?? sessionsPerNode(nodePixelsPerSecond, ladder);
   if (perNode < 1) {
     throw new SizingError(
       `one node sustains ${fmtPx(nodePixelsPerSecond)}, less than one stream of this ladder ` +

@@ -66,6 +66,9 @@ export const GP3_FREE_THROUGHPUT = 125;
  * https://aws.amazon.com/ec2/pricing/on-demand/
  */
 export const INSTANCE_HOURLY: Record<string, RegionalPrice> = {
+  // The orchestrators' default (lib/config/serving.ts) and its next size up.
+  "c6in.large": { default: 0.1134, "us-east-1": 0.1134 },
+  "c6in.xlarge": { default: 0.2268, "us-east-1": 0.2268 },
   "m7i.xlarge": { default: 0.2016, "us-east-1": 0.2016 },
   "m7i.2xlarge": { default: 0.4032, "us-east-1": 0.4032 },
   "m6i.xlarge": { default: 0.192, "us-east-1": 0.192, "eu-west-1": 0.214 },
@@ -97,3 +100,55 @@ export function gp3Monthly(
     extraTput * priceIn(GP3_THROUGHPUT_MONTH, region).usd
   );
 }
+
+/**
+ * Data transfer out from EC2 to the internet, per GB, by monthly volume tier
+ * (https://aws.amazon.com/ec2/pricing/on-demand/, "Data Transfer"): the region's first 10 TB at
+ * the highest rate, then cheaper tiers. The account's free allowance (100 GB a month across
+ * regions) is left out. Regions not listed are priced at us-east-1's tiers and the plan says so.
+ */
+export interface EgressTier {
+  /** Upper bound of the tier in GB per month (cumulative); Infinity for the last. */
+  upToGb: number;
+  usdPerGb: number;
+}
+const US_EU_EGRESS: EgressTier[] = [
+  { upToGb: 10_240, usdPerGb: 0.09 },
+  { upToGb: 51_200, usdPerGb: 0.085 },
+  { upToGb: 153_600, usdPerGb: 0.07 },
+  { upToGb: Infinity, usdPerGb: 0.05 },
+];
+export const INTERNET_EGRESS: Record<string, EgressTier[]> = {
+  default: US_EU_EGRESS,
+  "us-east-1": US_EU_EGRESS,
+  "eu-west-1": US_EU_EGRESS,
+};
+
+/** The region's egress tiers and whether they are its own (or us-east-1's by default). */
+export function egressTiers(region: string): { tiers: EgressTier[]; basis: Priced["basis"] } {
+  return Object.hasOwn(INTERNET_EGRESS, region)
+    ? { tiers: INTERNET_EGRESS[region], basis: "region" }
+    : { tiers: INTERNET_EGRESS.default, basis: "default" };
+}
+
+/** Monthly cost of `gb` GB out to the internet under tiered pricing. */
+export function egressMonthly(gb: number, tiers: readonly EgressTier[]): number {
+  let rest = gb;
+  let from = 0;
+  let usd = 0;
+  for (const t of tiers) {
+    const inTier = Math.min(rest, t.upToGb - from);
+    if (inTier <= 0) break;
+    usd += inTier * t.usdPerGb;
+    rest -= inTier;
+    from = t.upToGb;
+  }
+  return usd;
+}
+
+/**
+ * Data crossing AZs inside a region: $0.01 per GB in each direction, i.e. charged once leaving
+ * one AZ and once entering the other (https://aws.amazon.com/ec2/pricing/on-demand/, "Data
+ * Transfer within the same AWS Region").
+ */
+export const CROSS_AZ_USD_PER_GB_EACH_WAY = 0.01;

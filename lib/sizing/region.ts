@@ -58,10 +58,11 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     maxSessions: c.nodeGroup.maxSessions,
   };
   if (!capacity) return base;
-  const perNode = sessionsPerNode(capacity.pixelsPerSecond, ladder);
+  // An explicit nodeGroup.maxSessions is what go-livepeer admits, so the plan sizes with it too.
+  const perNode = c.nodeGroup.maxSessions ?? sessionsPerNode(capacity.pixelsPerSecond, ladder);
   const withCapacity: RegionSizing = {
     ...base,
-    maxSessions: c.nodeGroup.maxSessions ?? perNode,
+    maxSessions: perNode,
     targetSessionsPerNode: targetSessionsPerNode(perNode, c.sizing.headroom),
   };
   const peakStreams = c.demand.peakStreams;
@@ -70,6 +71,7 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     peakStreams,
     ladder,
     nodePixelsPerSecond: capacity.pixelsPerSecond,
+    sessionsPerNode: c.nodeGroup.maxSessions,
     policy: { ...c.sizing, minSize: c.nodeGroup.minSize, maxSize: c.nodeGroup.maxSize },
   });
   return {

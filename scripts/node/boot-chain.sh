@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # boot-chain.sh: turns a fresh Ubuntu instance into the region's chain node. Run once per boot
-# by user data after it wrote /etc/livepeer-fleet/node.env and the files under /opt/livepeer-fleet;
+# by the bootstrap (user data) after it unpacked the node files into /opt/livepeer-fleet;
 # every step is idempotent, so a reboot or a re-run converges to the same state.
 set -euo pipefail
 # shellcheck source=common.sh

@@ -45,13 +45,38 @@ base_setup() {
   systemctl restart systemd-journald
   export DEBIAN_FRONTEND=noninteractive
   retry 10 6 apt-get update -q
-  retry 5 10 apt-get install -y -q --no-install-recommends chrony python3 ca-certificates curl "$@"
+  # python3-boto3 (Ubuntu's archive): the maintained AWS client awsapi.py and the agent use.
+  retry 5 10 apt-get install -y -q --no-install-recommends chrony python3 python3-boto3 \
+    ca-certificates curl "$@"
   # Ubuntu's chrony.conf reads /etc/chrony/sources.d: the Amazon Time Sync Service goes first.
   install -m 0644 "$LF_ROOT/conf/amazon-time-sync.sources" \
     /etc/chrony/sources.d/amazon-time-sync.sources
   systemctl restart chrony
   id livepeer >/dev/null 2>&1 || useradd --system --home-dir /var/lib/livepeer \
     --create-home --shell /usr/sbin/nologin livepeer
+}
+
+# pick_orchestrator LETTER INSTANCE_ID LIST: the host:port a transcoder works for. LIST is the
+# env's LF_ORCHESTRATORS, "a=host:port,b=host:port". go-livepeer connects a transcoder to the
+# first -orchAddr only (starter.go: RunTranscoder(n, orchURLs[0].Host, ...)), so the choice is
+# made here: the orchestrator in this instance's own AZ (media never crosses AZs), else one of
+# the others chosen by the instance id, which spreads an AZ's transcoders over them evenly.
+pick_orchestrator() {
+  local letter=$1 id=$2 list=$3 entry
+  local -a entries
+  IFS=, read -r -a entries <<<"$list"
+  ((${#entries[@]} > 0)) || return 1
+  for entry in "${entries[@]}"; do
+    if [[ ${entry%%=*} == "$letter" ]]; then
+      printf '%s\n' "${entry#*=}"
+      return 0
+    fi
+  done
+  mapfile -t entries < <(printf '%s\n' "${entries[@]}" | sort)
+  local n sum
+  sum=$(printf '%s' "$id" | cksum | cut -d' ' -f1)
+  n=$((sum % ${#entries[@]}))
+  printf '%s\n' "${entries[$n]#*=}"
 }
 
 # Installs the fleet's units and enables them (they read /etc/livepeer-fleet/node.env).

@@ -1,0 +1,315 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Network } from "./network";
+import {
+  IMDS_V2_REQUIRED,
+  asgTags,
+  encryptedRoot,
+  instanceRole,
+  launchTags,
+  metricsStatements,
+  ownHealthStatements,
+  policyDocument,
+} from "./launch";
+import { secretReadStatements } from "./identity";
+import { bundleReadStatements } from "./node-files";
+import { AMI_PARAMETERS } from "../lib/config/schema";
+import type { RegionDesign } from "../lib/design";
+import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
+import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
+import { renderUserData } from "../lib/userdata";
+import type { UnitTags } from "./unit-scope";
+
+export interface OrchestratorsArgs {
+  design: RegionDesign;
+  network: Network;
+  accountId: pulumi.Input<string>;
+  partition: pulumi.Input<string>;
+  keyArn: pulumi.Input<string>;
+  /** The unit's private zone: each orchestrator publishes o-<letter>.<zone> there at boot. */
+  zoneId: pulumi.Input<string>;
+  /** The discovery target group every slot registers with. */
+  targetGroupArn: pulumi.Input<string>;
+  /** The orchestrator kind's node files and the bucket they live in. */
+  bundle: pulumi.Input<BundleRef>;
+  bucketArn: pulumi.Input<string>;
+  orchSecretParameter: string;
+  tags: UnitTags;
+}
+
+/** One slot: its own address, instance group and (with a fleet zone) public name. */
+export interface OrchestratorSlotResources {
+  az: string;
+  eip: aws.ec2.Eip;
+  role: aws.iam.Role;
+  launchTemplate: aws.ec2.LaunchTemplate;
+  group: aws.autoscaling.Group;
+  /** -serviceAddr host:port, as the instance renders it. */
+  serviceAddr: pulumi.Output<string>;
+  publicRecord?: aws.route53.Record;
+}
+
+/** What a slot's instance may do beyond Session Manager: take its address, publish its name. */
+export function orchestratorSlotStatements(a: {
+  partition: string;
+  region: string;
+  accountId: string;
+  unit: string;
+  az: string;
+  zoneId: string;
+  privateName: string;
+}): Record<string, unknown>[] {
+  const ec2 = (r: string) => `arn:${a.partition}:ec2:${a.region}:${a.accountId}:${r}`;
+  const own = {
+    [`aws:ResourceTag/${TAGS.unit}`]: a.unit,
+    [`aws:ResourceTag/${TAGS.role}`]: ROLES.orchestrator,
+    [`aws:ResourceTag/${TAGS.slot}`]: a.az,
+  };
+  return [
+    {
+      // AssociateAddress is authorized on the address and on the instance: both must be this
+      // slot's, so an instance can never take another slot's (or anyone's) address.
+      Sid: "TakeOwnElasticIp",
+      Effect: "Allow",
+      Action: "ec2:AssociateAddress",
+      Resource: [ec2("elastic-ip/*"), ec2("instance/*")],
+      Condition: { StringEquals: own },
+    },
+    {
+      Sid: "PublishOwnPrivateName",
+      Effect: "Allow",
+      Action: "route53:ChangeResourceRecordSets",
+      Resource: `arn:${a.partition}:route53:::hostedzone/${a.zoneId}`,
+      Condition: {
+        "ForAllValues:StringEquals": {
+          "route53:ChangeResourceRecordSetsNormalizedRecordNames": [a.privateName],
+          "route53:ChangeResourceRecordSetsRecordTypes": ["A"],
+          "route53:ChangeResourceRecordSetsActions": ["UPSERT"],
+        },
+      },
+    },
+    {
+      Sid: "WaitForDnsChange",
+      Effect: "Allow",
+      Action: "route53:GetChange",
+      Resource: `arn:${a.partition}:route53:::change/*`,
+    },
+  ];
+}
+
+/**
+ * The orchestrator tier: one slot per configured AZ, each an Auto Scaling group of exactly one
+ * instance in that AZ's public subnet with its own Elastic IP (protected, kept on delete: the
+ * address is the slot's identity on the internet). go-livepeer runs `-orchestrator -maxSessions
+ * auto` and advertises the slot's own name, so a gateway that discovered it through the NLB sends
+ * its segments straight to the process that issued its auth token and ticket parameters.
+ * Health for Auto Scaling is instance-local (EC2 status plus the agent's own verdict): a chain
+ * outage takes an orchestrator out of discovery, never out of service.
+ */
+export class Orchestrators extends pulumi.ComponentResource {
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly slots: OrchestratorSlotResources[];
+
+  constructor(name: string, args: OrchestratorsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("livepeer-fleet:nodes:Orchestrators", name, {}, opts);
+    const { design: d, network, tags } = args;
+    const c = d.config;
+    const child = { parent: this };
+    const tagged = (n: string) => ({ ...tags, Name: n });
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: network.vpcId,
+        description: "Livepeer orchestrators: service port from anywhere, health port from the VPC",
+        tags: tagged(`${name}-sg`),
+      },
+      child,
+    );
+    // Standalone rules (not inline) so other components can add rules without a diff fight.
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-service-in`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description:
+          "Livepeer service port: gateways (discovery via the NLB, which keeps client addresses, and segments direct), transcoders",
+        ipProtocol: "tcp",
+        fromPort: c.livepeer.servicePort,
+        toPort: c.livepeer.servicePort,
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-health-in`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "Health agent, from the NLB's addresses inside the VPC",
+        ipProtocol: "tcp",
+        fromPort: c.livepeer.healthPort,
+        toPort: c.livepeer.healthPort,
+        cidrIpv4: network.cidr,
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-all-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "Gateways, transcoders, the chain proxy and redeemer, downloads, AWS APIs",
+        ipProtocol: "-1",
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+
+    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS.ubuntu }, { parent: this });
+    this.slots = d.orchestrators.map((slot) => {
+      const n = `${name}-${slot.az}`;
+      const slotTags = {
+        [TAGS.unit]: d.stack,
+        [TAGS.role]: ROLES.orchestrator,
+        [TAGS.slot]: slot.az,
+      };
+      const eip = new aws.ec2.Eip(
+        `${n}-eip`,
+        { domain: "vpc", tags: { ...tagged(`${n}-eip`), ...slotTags } },
+        // Gateways and the on-chain record reach the slot at this address: never released by a
+        // refactor, a replacement or a destroy.
+        { ...child, protect: true, retainOnDelete: true },
+      );
+      const { role, profile } = instanceRole(n, tags, args.partition, child);
+      new aws.iam.RolePolicy(
+        `${n}-self`,
+        {
+          role: role.id,
+          policy: pulumi
+            .all([args.partition, args.accountId, args.keyArn, args.zoneId, args.bucketArn])
+            .apply(([partition, accountId, keyArn, zoneId, bucketArn]) =>
+              policyDocument([
+                ...orchestratorSlotStatements({
+                  partition,
+                  region: d.region,
+                  accountId,
+                  unit: d.stack,
+                  az: slot.az,
+                  zoneId,
+                  privateName: slot.privateName,
+                }),
+                ...secretReadStatements({
+                  partition,
+                  region: d.region,
+                  accountId,
+                  keyArn,
+                  parameterName: args.orchSecretParameter,
+                  sid: "ReadOrchestratorSecret",
+                }),
+                ...bundleReadStatements({
+                  bucketArn,
+                  kind: "orchestrator",
+                  keyArn,
+                  region: d.region,
+                }),
+                ...metricsStatements(METRIC_NAMESPACE),
+                ...ownHealthStatements(d.stack, TAGS.unit),
+              ]),
+            ),
+        },
+        child,
+      );
+
+      const serviceAddr = pulumi
+        .output(eip.publicDns)
+        .apply((dns) => `${slot.publicName ?? dns}:${c.livepeer.servicePort}`);
+      const userData = pulumi
+        .all([args.bundle, eip.allocationId, eip.publicDns, args.zoneId])
+        .apply(
+          ([bundle, allocationId, publicDns, zoneId]) =>
+            renderUserData(
+              orchestratorEnv(d, slot.az, {
+                bundle,
+                allocationId,
+                publicDns,
+                zoneId,
+                orchSecretParameter: args.orchSecretParameter,
+              }),
+            ).base64,
+        );
+      const launchTemplate = new aws.ec2.LaunchTemplate(
+        `${n}-lt`,
+        {
+          description: `Livepeer orchestrator ${slot.az} of ${d.stack}`,
+          imageId: ami.value,
+          instanceType: c.orchestrators.instanceType,
+          iamInstanceProfile: { arn: profile.arn },
+          networkInterfaces: [
+            {
+              deviceIndex: 0,
+              // A public address from launch, so the instance can reach the EC2 API to take its
+              // Elastic IP (which then replaces this one); the subnet itself maps none.
+              associatePublicIpAddress: "true",
+              securityGroups: [this.securityGroup.id],
+              deleteOnTermination: "true",
+            },
+          ],
+          metadataOptions: IMDS_V2_REQUIRED,
+          blockDeviceMappings: encryptedRoot(c.orchestrators.rootVolumeGiB, args.keyArn),
+          ebsOptimized: "true",
+          monitoring: { enabled: true },
+          userData,
+          tagSpecifications: launchTags({ ...tagged(n), ...slotTags }),
+          updateDefaultVersion: true,
+          tags: tagged(`${n}-lt`),
+        },
+        child,
+      );
+      const group = new aws.autoscaling.Group(
+        `${n}-asg`,
+        {
+          // Exactly one, in this slot's AZ: its address and name belong to the AZ's slot.
+          vpcZoneIdentifiers: [network.subnets[slot.az].publicSubnet.id],
+          minSize: 1,
+          maxSize: 1,
+          desiredCapacity: 1,
+          launchTemplate: {
+            id: launchTemplate.id,
+            version: launchTemplate.latestVersion.apply(String),
+          },
+          targetGroupArns: [args.targetGroupArn],
+          // Instance-local health only (EC2 status + the agent's SetInstanceHealth for a local
+          // fault): a chain outage fails target health, which must never replace the fleet.
+          healthCheckType: "EC2",
+          healthCheckGracePeriod: c.nodeGroup.healthCheckGracePeriodSeconds,
+          instanceRefresh: {
+            strategy: "Rolling",
+            // One instance per slot: the old one stops first; the other slots keep serving.
+            preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+          },
+          enabledMetrics: ["GroupInServiceInstances"],
+          tags: asgTags({ ...tagged(`${n}-asg`), [TAGS.unit]: d.stack }),
+        },
+        child,
+      );
+      const publicRecord =
+        slot.publicName && d.fleet.serviceDns
+          ? new aws.route53.Record(
+              `${n}-name`,
+              {
+                zoneId: d.fleet.serviceDns.hostedZoneId,
+                name: slot.publicName,
+                type: "A",
+                ttl: 300,
+                records: [eip.publicIp],
+              },
+              child,
+            )
+          : undefined;
+      return { az: slot.az, eip, role, launchTemplate, group, serviceAddr, publicRecord };
+    });
+
+    this.registerOutputs({
+      serviceAddrs: this.slots.map((s) => s.serviceAddr),
+      publicIps: this.slots.map((s) => s.eip.publicIp),
+    });
+  }
+}

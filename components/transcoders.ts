@@ -1,0 +1,248 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { Network } from "./network";
+import {
+  IMDS_V2_REQUIRED,
+  asgTags,
+  encryptedRoot,
+  instanceRole,
+  launchTags,
+  ownHealthStatements,
+  policyDocument,
+} from "./launch";
+import { secretReadStatements } from "./identity";
+import { bundleReadStatements } from "./node-files";
+import { NodeScaling, addNodeScaling } from "./node-scaling";
+import type { RegionDesign } from "../lib/design";
+import { ROLES, TAGS } from "../lib/runtime-contract";
+import { BundleRef, transcoderEnv } from "../lib/runtime/values";
+import { renderUserData } from "../lib/userdata";
+import type { UnitTags } from "./unit-scope";
+
+export interface TranscodersArgs {
+  design: RegionDesign;
+  network: Network;
+  partition: pulumi.Input<string>;
+  accountId: pulumi.Input<string>;
+  keyArn: pulumi.Input<string>;
+  /** The orchestrators' security group: the only place transcoders connect to in the VPC. */
+  orchestratorSecurityGroupId: pulumi.Input<string>;
+  bundle: pulumi.Input<BundleRef>;
+  bucketArn: pulumi.Input<string>;
+  orchSecretParameter: string;
+  tags: UnitTags;
+}
+
+/**
+ * The region's transcoder pool: an autoscaling group of (GPU) instances in private subnets with no
+ * inbound rule at all, no chain access, no keys and no identity permissions. Each transcoder dials
+ * one orchestrator (its own AZ's) and registers its capacity; orchestrators admit sessions up to
+ * the sum of what is registered with them (-maxSessions auto). A transcoder that goes away loses
+ * no session: its orchestrator retries the segments on another transcoder. Health for Auto Scaling
+ * is instance-local: EC2 status plus the agent's verdict on the GPU and go-livepeer.
+ */
+export class Transcoders extends pulumi.ComponentResource {
+  public readonly securityGroup: aws.ec2.SecurityGroup;
+  public readonly launchTemplate: aws.ec2.LaunchTemplate;
+  public readonly group: aws.autoscaling.Group;
+  public readonly role: aws.iam.Role;
+  public readonly scaling?: NodeScaling;
+
+  constructor(name: string, args: TranscodersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("livepeer-fleet:nodes:Transcoders", name, {}, opts);
+    const { design: d, network, tags } = args;
+    const c = d.config;
+    const s = d.sizing;
+    const child = { parent: this };
+    const tagged = (n: string) => ({ ...tags, Name: n });
+
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: network.vpcId,
+        description: "Livepeer transcoders: no inbound; out to orchestrators, AWS APIs, packages",
+        tags: tagged(`${name}-sg`),
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-orchestrators-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "Register with and work for the orchestrators (service port)",
+        ipProtocol: "tcp",
+        fromPort: c.livepeer.servicePort,
+        toPort: c.livepeer.servicePort,
+        referencedSecurityGroupId: args.orchestratorSecurityGroupId,
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-https-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "HTTPS: AWS APIs and endpoints, S3 node files, release downloads",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-http-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "HTTP: Ubuntu package archive (apt verifies signatures)",
+        ipProtocol: "tcp",
+        fromPort: 80,
+        toPort: 80,
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-dns-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "DNS: the VPC resolver",
+        ipProtocol: "udp",
+        fromPort: 53,
+        toPort: 53,
+        cidrIpv4: network.cidr,
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-ntp-out`,
+      {
+        securityGroupId: this.securityGroup.id,
+        description: "NTP: the Amazon Time Sync Service",
+        ipProtocol: "udp",
+        fromPort: 123,
+        toPort: 123,
+        cidrIpv4: "169.254.169.123/32",
+      },
+      child,
+    );
+
+    const { role, profile } = instanceRole(name, tags, args.partition, child);
+    this.role = role;
+    new aws.iam.RolePolicy(
+      `${name}-self`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.partition, args.accountId, args.keyArn, args.bucketArn])
+          .apply(([partition, accountId, keyArn, bucketArn]) =>
+            policyDocument([
+              ...secretReadStatements({
+                partition,
+                region: d.region,
+                accountId,
+                keyArn,
+                parameterName: args.orchSecretParameter,
+                sid: "ReadOrchestratorSecret",
+              }),
+              ...bundleReadStatements({ bucketArn, kind: "transcoder", keyArn, region: d.region }),
+              ...ownHealthStatements(d.stack, TAGS.unit),
+            ]),
+          ),
+      },
+      child,
+    );
+
+    const userData = pulumi
+      .output(args.bundle)
+      .apply(
+        (bundle) =>
+          renderUserData(
+            transcoderEnv(d, { bundle, orchSecretParameter: args.orchSecretParameter }),
+          ).base64,
+      );
+    const ami = aws.ssm.getParameterOutput({ name: c.nodeGroup.amiParameter }, { parent: this });
+    this.launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-lt`,
+      {
+        description: `Livepeer transcoder of ${d.stack}`,
+        imageId: ami.value,
+        instanceType: c.nodeGroup.instanceType,
+        iamInstanceProfile: { arn: profile.arn },
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        metadataOptions: IMDS_V2_REQUIRED,
+        blockDeviceMappings: encryptedRoot(c.nodeGroup.rootVolumeGiB, args.keyArn),
+        ebsOptimized: "true",
+        monitoring: { enabled: true },
+        userData,
+        tagSpecifications: launchTags({
+          ...tagged(`${name}-node`),
+          [TAGS.role]: ROLES.transcoder,
+        }),
+        updateDefaultVersion: true,
+        tags: tagged(`${name}-lt`),
+      },
+      child,
+    );
+
+    const scheduled = s.capacity !== undefined && s.scheduledActions.length > 0;
+    this.group = new aws.autoscaling.Group(
+      `${name}-asg`,
+      {
+        vpcZoneIdentifiers: c.nodeGroup.availabilityZones.map(
+          (az) => network.subnets[az].privateSubnet.id,
+        ),
+        minSize: s.minSize,
+        maxSize: s.maxSize,
+        // The initial size only: scaling owns it afterwards (ignoreChanges below).
+        desiredCapacity: s.initialDesired,
+        launchTemplate: {
+          id: this.launchTemplate.id,
+          version: this.launchTemplate.latestVersion.apply(String),
+        },
+        // Instance-local health only: EC2 status plus the agent's SetInstanceHealth for a dead
+        // GPU or go-livepeer. Nothing about the chain or an orchestrator can replace the pool.
+        healthCheckType: "EC2",
+        healthCheckGracePeriod: c.nodeGroup.healthCheckGracePeriodSeconds,
+        instanceRefresh: {
+          strategy: "Rolling",
+          preferences: {
+            minHealthyPercentage: c.nodeGroup.minHealthyPercentage,
+            instanceWarmup: String(c.nodeGroup.instanceWarmupSeconds),
+          },
+        },
+        enabledMetrics: [
+          "GroupDesiredCapacity",
+          "GroupInServiceInstances",
+          "GroupMaxSize",
+          "GroupMinSize",
+          "GroupPendingInstances",
+          "GroupTerminatingInstances",
+        ],
+        tags: asgTags(tagged(`${name}-asg`)),
+      },
+      {
+        ...child,
+        // With a schedule, the scheduled actions own the minimum hour by hour: a deploy at a busy
+        // hour must not reset it to the daily floor. The plan's changes show on the actions.
+        ignoreChanges: scheduled ? ["desiredCapacity", "minSize"] : ["desiredCapacity"],
+      },
+    );
+    if (s.capacity !== undefined) {
+      this.scaling = addNodeScaling(
+        name,
+        this.group.name,
+        {
+          scheduledActions: s.scheduledActions,
+          targetSessionsPerNode: s.targetSessionsPerNode,
+          initialDesired: s.initialDesired,
+          warmupSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
+          unit: d.stack,
+          orchestratorSlots: d.orchestrators.map((o) => o.az),
+        },
+        child,
+      );
+    }
+
+    this.registerOutputs({ groupName: this.group.name });
+  }
+}
