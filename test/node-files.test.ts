@@ -1,7 +1,7 @@
-// Static checks of every file under scripts/node, both as written in the repository and as
-// shipped in user data (lib/userdata.ts shipped(): full-line comments dropped): shellcheck and
-// bash -n on shell, py_compile on Python, and `systemd-analyze verify` with no output at all on
-// every unit. systemd-analyze checks that each Exec*= command exists and is executable, so the
+// Static checks of every file under scripts/node (shipped as written, comments included, in each
+// kind's bundle: lib/node-bundle.ts): shellcheck and bash -n on shell, ast.parse on Python, and
+// `systemd-analyze verify` with no output at all on every unit; and each bundle carries every file
+// its units and scripts reference. systemd-analyze checks that each Exec*= command exists and is executable, so the
 // units are verified inside a scratch root (--root) holding a copy of this machine's systemd
 // units plus STUB executables (`#!/bin/sh\nexit 0`) at every command path the units name,
 // and a stub docker.service; nothing outside the temp dir is touched.
@@ -12,7 +12,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { requireTools } from "./helpers/tools";
 import { NODE_DIR } from "./helpers/node-runtime";
-import { shipped } from "../lib/userdata";
+import { NODE_ROOT, buildBundle, bundleFiles } from "../lib/node-bundle";
+import { NODE_KINDS } from "../lib/runtime-contract";
 
 function walk(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -28,30 +29,19 @@ const SHELL = ALL.filter((f) => f.endsWith(".sh"));
 const PYTHON = ALL.filter((f) => f.endsWith(".py"));
 const UNITS = ALL.filter((f) => f.endsWith(".service"));
 
-/** Writes the shipped variant of every file into a mirror tree and returns its root. */
-function shippedTree(root: string): string {
-  for (const f of ALL) {
-    const dest = path.join(root, rel(f));
-    fs.mkdirSync(path.dirname(dest), { recursive: true });
-    fs.writeFileSync(dest, shipped(fs.readFileSync(f, "utf8")), { mode: fs.statSync(f).mode });
-  }
-  return root;
-}
-
 describe("node files: shell, Python and systemd units", function () {
   let tmp: string;
-  let shippedRoot: string;
 
   before(function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-files-"));
-    shippedRoot = shippedTree(path.join(tmp, "shipped"));
   });
   after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("has the files the issue names", function () {
     expect(SHELL.map(rel)).to.include.members(["mount-data-volume.sh", "fetch-identity.sh"]);
     expect(UNITS.map(rel)).to.include.members([
-      "units/livepeer.service",
+      "units/livepeer-orchestrator.service",
+      "units/livepeer-transcoder.service",
       "units/livepeer-redeemer.service",
       "units/rpc-proxy.service",
       "units/livepeer-health.service",
@@ -65,10 +55,10 @@ describe("node files: shell, Python and systemd units", function () {
       requireTools(this, "shellcheck", "bash");
     });
     for (const f of SHELL) {
-      it(`${rel(f)}: set -euo pipefail, shellcheck clean as written and as shipped`, function () {
+      it(`${rel(f)}: set -euo pipefail, shellcheck clean`, function () {
         const text = fs.readFileSync(f, "utf8");
         if (!rel(f).endsWith("common.sh")) expect(text).to.match(/^set -euo pipefail$/m);
-        for (const file of [f, path.join(shippedRoot, rel(f))]) {
+        for (const file of [f]) {
           const sc = spawnSync("shellcheck", ["-x", "-s", "bash", file], {
             encoding: "utf8",
             cwd: path.dirname(file),
@@ -86,8 +76,8 @@ describe("node files: shell, Python and systemd units", function () {
       requireTools(this, "python3");
     });
     for (const f of PYTHON) {
-      it(`${rel(f)} compiles as written and as shipped, standard library only`, function () {
-        for (const file of [f, path.join(shippedRoot, rel(f))]) {
+      it(`${rel(f)} parses, and imports only the standard library and boto3`, function () {
+        for (const file of [f]) {
           const r = spawnSync(
             "python3",
             ["-c", "import ast,sys; ast.parse(open(sys.argv[1]).read())", file],
@@ -99,8 +89,9 @@ describe("node files: shell, Python and systemd units", function () {
         }
         const imports =
           fs.readFileSync(f, "utf8").match(/^(?:from (\S+) import|import (\S+))/gm) ?? [];
+        // boto3/botocore: Ubuntu's python3-boto3, installed at boot (the maintained AWS client).
         const stdlib =
-          /^(?:from|import) (argparse|datetime|hashlib|hmac|json|os|re|shutil|ssl|string|subprocess|sys|threading|time|urllib(\.\w+)?|xml\.etree\.ElementTree|http\.server)\b/;
+          /^(?:from|import) (argparse|datetime|hashlib|hmac|json|os|re|shutil|socket|ssl|string|subprocess|sys|threading|time|urllib(\.\w+)?|xml\.etree\.ElementTree|http\.server|boto3|botocore(\.\w+)?)\b/;
         // Or a sibling node file (awsapi.py), which this suite checks in turn.
         const sibling = (i: string) =>
           PYTHON.map(rel).includes(`${i.replace(/^(?:from|import) (\w+).*$/, "$1")}.py`);
@@ -155,11 +146,8 @@ describe("node files: shell, Python and systemd units", function () {
     });
 
     for (const u of UNITS) {
-      it(`${rel(u)} verifies with no warnings, as written and as shipped`, function () {
-        for (const text of [
-          fs.readFileSync(u, "utf8"),
-          fs.readFileSync(path.join(shippedRoot, rel(u)), "utf8"),
-        ]) {
+      it(`${rel(u)} verifies with no warnings`, function () {
+        for (const text of [fs.readFileSync(u, "utf8")]) {
           const r = verify(text, path.basename(u));
           expect(r.out).to.equal("");
           expect(r.code).to.equal(0);
@@ -176,7 +164,8 @@ describe("node files: shell, Python and systemd units", function () {
         expect(text, rel(u)).to.match(/^ProtectSystem=(strict|full)$/m);
       }
       for (const u of [
-        "units/livepeer.service",
+        "units/livepeer-orchestrator.service",
+        "units/livepeer-transcoder.service",
         "units/nitro/chain-client.service",
         "units/geth/chain-client.service",
       ]) {
@@ -189,5 +178,53 @@ describe("node files: shell, Python and systemd units", function () {
         expect(Number(stop?.[1]), u).to.be.at.least(600);
       }
     });
+  });
+});
+
+describe("node file bundles (what each instance kind downloads)", function () {
+  // Shipped elsewhere: the bootstrap in user data, the restart script in its SSM document.
+  const OUTSIDE = new Set(["bootstrap.sh", "chain-restart.sh"]);
+
+  it("ship every node file in at least one kind's bundle", function () {
+    const shipped = new Set(NODE_KINDS.flatMap((k) => bundleFiles(k).map((f) => f.src)));
+    const orphans = ALL.map(rel).filter((f) => !shipped.has(f) && !OUTSIDE.has(f));
+    expect(orphans).to.deep.equal([]);
+  });
+
+  for (const kind of NODE_KINDS) {
+    it(`${kind}: carries every /opt/livepeer-fleet path its own files reference`, function () {
+      const files = bundleFiles(kind);
+      const dests = new Set(files.map((f) => f.dest));
+      for (const f of files) {
+        const text = fs.readFileSync(path.join(NODE_DIR, f.src), "utf8");
+        const refs = [
+          ...[
+            ...text.matchAll(new RegExp(`${NODE_ROOT}/((?:bin|conf|units)/[\\w./-]+\\w)`, "g")),
+          ].map((m) => m[1]),
+          ...[...text.matchAll(/\$LF_ROOT\/((?:bin|conf|units)\/[\w./-]+\w)/g)].map((m) => m[1]),
+        ];
+        for (const r of refs) {
+          // "units/$LF_CHAIN_CLIENT/..." style references are checked per client below.
+          if (r.includes("$")) continue;
+          expect(dests.has(r), `${f.src} references ${r}`).to.equal(true);
+        }
+      }
+      expect(dests.has(`bin/boot-${kind}.sh`)).to.equal(true);
+    });
+  }
+
+  it("are deterministic and unpack with real tar, executables 0755", function () {
+    for (const kind of NODE_KINDS) {
+      const a = buildBundle(kind);
+      expect(buildBundle(kind).sha256).to.equal(a.sha256);
+      const file = path.join(os.tmpdir(), `lf-bundle-${kind}.tar.gz`);
+      fs.writeFileSync(file, a.bytes);
+      const list = spawnSync("tar", ["-tzvf", file], { encoding: "utf8" });
+      fs.rmSync(file);
+      expect(list.status, list.stderr).to.equal(0);
+      const boot = list.stdout.split("\n").find((l) => l.endsWith(`bin/boot-${kind}.sh`))!;
+      expect(boot).to.match(/^-rwxr-xr-x root\/root /);
+      expect(list.stdout).to.match(/^drwxr-xr-x root\/root .* units\/$/m);
+    }
   });
 });

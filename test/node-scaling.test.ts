@@ -1,39 +1,37 @@
+// The transcoder pool's scaling under the mock monitor, built in-process from the fixture config:
+// one scheduled action per planned change (keyed by UTC hour), target tracking on sessions per
+// in-service transcoder (metric math over the orchestrators' CurrentSessions), and the one sizing
+// number every place reads (-maxSessions), config override included.
 import { expect } from "chai";
-import { evaluate, one, ofType } from "./helpers/program";
-import { loadRegionConfig } from "../lib/config/load";
-import { runtimeSources, effectiveConfig } from "../lib/config/sources";
-import { parseStackName } from "../lib/stack";
-import { regionSizing } from "../lib/sizing/region";
-import { PROJECT_DIR } from "./helpers/program";
+import { buildUnit, byName } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
 import type { Evaluation } from "../lib/plan/evaluate";
+import { parseEnv } from "../lib/userdata";
+import { capacityReport } from "../lib/plan/capacity";
 
-const STACK = "prod-us-east-1";
 const SCHEDULE = "aws:autoscaling/schedule:Schedule";
 const POLICY = "aws:autoscaling/policy:Policy";
 const GROUP = "aws:autoscaling/group:Group";
-
-/** The planner's answer for the stack's own files: what the resources must carry. */
-function sizingFromFiles() {
-  const role = parseStackName(STACK) as Extract<
-    ReturnType<typeof parseStackName>,
-    { role: "region" }
-  >;
-  return regionSizing(
-    loadRegionConfig(role, runtimeSources(PROJECT_DIR, STACK, effectiveConfig(PROJECT_DIR, STACK))),
-  );
-}
+const STACK = "test-us-east-1";
 
 function schedulesByHour(e: Evaluation): Record<string, Record<string, unknown>> {
   return Object.fromEntries(
-    ofType(e, SCHEDULE).map((s) => [s.name.replace(`${STACK}-nodes-scale-`, ""), s.inputs]),
+    e.resources
+      .filter((r) => r.type === SCHEDULE)
+      .map((s) => [s.name.replace(`${STACK}-tc-scale-`, ""), s.inputs]),
   );
 }
 
-describe("node group scaling (mock monitor)", () => {
-  const e = evaluate(STACK);
-  const sizing = sizingFromFiles();
-  const plan = sizing.plan!;
-  const group = one(e, GROUP, "-nodes-asg");
+describe("transcoder pool scaling (fixture, in-process under the mock monitor)", function () {
+  const d = fixtureDesign();
+  const plan = d.sizing.plan!;
+  let e: Evaluation;
+  let group: ReturnType<typeof byName>;
+
+  before(async function () {
+    e = await buildUnit(d);
+    group = byName(e, GROUP, "-tc-asg");
+  });
 
   it("has one scheduled action per planned change, keyed by UTC hour, with the plan's minimum", () => {
     const got = schedulesByHour(e);
@@ -46,7 +44,7 @@ describe("node group scaling (mock monitor)", () => {
         // -1 = unchanged: the provider default 0 would empty or pin the group.
         maxSize: -1,
         desiredCapacity: -1,
-        autoscalingGroupName: group.inputs.name ?? `${group.name}-physical`,
+        autoscalingGroupName: `${group.name}-physical`,
       });
     }
     // Replayed over the day, the actions give exactly the planned count at every hour.
@@ -59,27 +57,44 @@ describe("node group scaling (mock monitor)", () => {
     }
   });
 
-  it("creates the schedules and the policy under the node group with the unit's provider", () => {
-    for (const r of [...ofType(e, SCHEDULE), ...ofType(e, POLICY)]) {
-      expect(r.parent).to.match(/NodeGroup::prod-us-east-1-nodes$/);
-      expect(r.provider).to.match(/pulumi:providers:aws::prod-us-east-1-aws::/);
-    }
-  });
-
-  it("tracks the planner's target of average CurrentSessions per node", () => {
-    const p = one(e, POLICY, "-nodes-sessions-tt");
+  it("tracks sessions per in-service transcoder: every orchestrator's sessions over the pool", () => {
+    const p = byName(e, POLICY, "-tc-sessions-tt");
+    expect(p.parent).to.match(/Transcoders::test-us-east-1-tc$/);
     expect(p.inputs.policyType).to.equal("TargetTrackingScaling");
-    expect(p.inputs.estimatedInstanceWarmup).to.equal(600);
-    expect(p.inputs.targetTrackingConfiguration).to.deep.equal({
-      targetValue: plan.targetSessionsPerNode,
-      customizedMetricSpecification: {
-        namespace: "LivepeerFleet",
-        metricName: "CurrentSessions",
-        metricDimensions: [{ name: "AutoScalingGroupName", value: `${group.name}-physical` }],
-        statistic: "Average",
-      },
+    const tt = p.inputs.targetTrackingConfiguration as {
+      targetValue: number;
+      customizedMetricSpecification: { metrics: Record<string, unknown>[] };
+    };
+    expect(tt.targetValue).to.equal(plan.targetSessionsPerNode);
+    const queries = tt.customizedMetricSpecification.metrics;
+    const byId = Object.fromEntries(queries.map((q) => [q.id, q]));
+    for (const slot of ["a", "b"]) {
+      expect(byId[`s_${slot}`]).to.deep.equal({
+        id: `s_${slot}`,
+        returnData: false,
+        metricStat: {
+          metric: {
+            namespace: "LivepeerFleet",
+            metricName: "CurrentSessions",
+            dimensions: [
+              { name: "Unit", value: STACK },
+              { name: "Orchestrator", value: slot },
+            ],
+          },
+          stat: "Average",
+        },
+      });
+    }
+    expect(byId.pool.metricStat).to.deep.include({ stat: "Average" });
+    expect(JSON.stringify(byId.pool)).to.include("GroupInServiceInstances");
+    expect(byId.per_transcoder).to.deep.include({
+      expression: "(FILL(s_a, 0) + FILL(s_b, 0)) / pool",
+      returnData: true,
     });
-    expect(plan.targetSessionsPerNode).to.be.lessThan(plan.sessionsPerNode);
+    // Exactly one query returns data (target tracking needs a single time series).
+    expect(queries.filter((q) => q.returnData)).to.have.length(1);
+    // The pool publishes the in-service count the expression divides by.
+    expect(group.inputs.enabledMetrics).to.include("GroupInServiceInstances");
   });
 
   it("sizes the group from the plan and leaves min and desired to scaling afterwards", () => {
@@ -87,28 +102,65 @@ describe("node group scaling (mock monitor)", () => {
     expect(group.inputs.maxSize).to.equal(plan.maxSize);
     expect(group.inputs.desiredCapacity).to.equal(Math.max(...plan.hourly.map((h) => h.instances)));
     expect(group.ignoreChanges).to.have.members(["desiredCapacity", "minSize"]);
-    expect(e.outputs.maxSessions).to.equal(plan.sessionsPerNode);
-    expect(e.outputs.maintenanceHourUtc).to.equal(plan.maintenanceHourUtc);
   });
 
-  it("turns a demand change into a change of the affected hour's action only", () => {
+  it("turns a demand change into a change of the affected hours' actions only", async () => {
     const peaks = [...plan.hourly.map((h) => h.demandStreams)];
-    peaks[10] = 60; // a new mid-morning peak
+    peaks[8] = 60; // a new morning peak
     const changed = schedulesByHour(
-      evaluate(STACK, { "livepeer-fleet:demand": { peakStreams: peaks } }),
+      await buildUnit(fixtureDesign({ demand: { peakStreams: peaks } })),
     );
     const before = schedulesByHour(e);
     const added = Object.keys(changed).filter((k) => !(k in before));
-    expect(added.sort()).to.deep.equal(["h10", "h11"]);
+    expect(added.sort()).to.deep.equal(["h08", "h09"]);
     for (const k of Object.keys(before)) expect(changed[k], k).to.deep.equal(before[k]);
   });
 
-  it("without a profile: no schedule, target tracking still on, min owned by the stack", () => {
-    const flat = evaluate(STACK, { "livepeer-fleet:demand": undefined });
-    expect(ofType(flat, SCHEDULE)).to.have.length(0);
-    expect(ofType(flat, POLICY)).to.have.length(1);
-    const g = one(flat, GROUP, "-nodes-asg");
-    expect(g.inputs.minSize).to.equal(2);
+  it("without a profile: no schedule, target tracking still on, min owned by the stack", async () => {
+    const flat = fixtureDesign({ demand: { peakStreams: undefined } });
+    const f = await buildUnit(flat);
+    expect(f.resources.filter((r) => r.type === SCHEDULE)).to.have.length(0);
+    expect(f.resources.filter((r) => r.type === POLICY)).to.have.length(1);
+    const g = byName(f, GROUP, "-tc-asg");
+    expect(g.inputs.minSize).to.equal(1);
     expect(g.ignoreChanges).to.deep.equal(["desiredCapacity"]);
+  });
+});
+
+describe("-maxSessions: one number for the runtime, the plan and the scaling target", function () {
+  it("takes the capacity model's sessions per instance by default", async () => {
+    const d = fixtureDesign();
+    // 2 Gpx/s over the common ladder's 112.1 Mpx/s per stream: 17 whole streams.
+    expect(d.transcoderMaxSessions).to.equal(17);
+    const e = await buildUnit(d);
+    const env = parseEnv(
+      Buffer.from(
+        String(byName(e, "aws:ec2/launchTemplate:LaunchTemplate", "-tc-lt").inputs.userData),
+        "base64",
+      ).toString(),
+    );
+    expect(env.LF_MAX_SESSIONS).to.equal("17");
+    expect(capacityReport(e, d).sessionsPerNode).to.equal(17);
+  });
+
+  it("honours nodeGroup.maxSessions everywhere: user data, the plan's sizing, the target", async () => {
+    const d = fixtureDesign({ nodeGroup: { maxSessions: 10, maxSize: 8 } });
+    expect(d.transcoderMaxSessions).to.equal(10);
+    expect(d.sizing.plan!.sessionsPerNode).to.equal(10);
+    // The plan sizes the pool with what go-livepeer admits: fewer sessions, more transcoders.
+    const peak = Math.max(...d.sizing.plan!.hourly.map((h) => h.instances));
+    const dflt = Math.max(...fixtureDesign().sizing.plan!.hourly.map((h) => h.instances));
+    expect(peak).to.be.greaterThan(dflt);
+    expect(d.sizing.targetSessionsPerNode).to.equal(8);
+    const e = await buildUnit(d);
+    const lt = byName(e, "aws:ec2/launchTemplate:LaunchTemplate", "-tc-lt");
+    expect(
+      parseEnv(Buffer.from(String(lt.inputs.userData), "base64").toString()).LF_MAX_SESSIONS,
+    ).to.equal("10");
+    const p = byName(e, POLICY, "-tc-sessions-tt");
+    expect((p.inputs.targetTrackingConfiguration as { targetValue: number }).targetValue).to.equal(
+      8,
+    );
+    expect(capacityReport(e, d).sessionsPerNode).to.equal(10);
   });
 });

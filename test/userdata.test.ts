@@ -1,253 +1,241 @@
-// User data rendering (lib/userdata.ts) and its wiring into both launch templates, under the
-// mock monitor: validated and quoted values, under EC2's 16 KB, deterministic, no secrets, and
-// the pins a stack still lacks listed instead of invented.
+// User data and each instance kind's env file (lib/userdata.ts, lib/runtime/values.ts): validated
+// and quoted values, a short script under EC2's 16 KB that only writes the env and runs the
+// bootstrap, no secrets, and the units' go-livepeer command lines checked against go-livepeer's
+// own flag list (test/fixtures/go-livepeer-flags.txt, from cmd/livepeer/starter/flags.go v0.9.1).
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { gunzipSync } from "node:zlib";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-  ChainUserDataValues,
-  NodeUserDataValues,
+  Env,
   USER_DATA_LIMIT,
   UnsafeValueError,
   envLine,
-  renderChainUserData,
-  renderNodeUserData,
+  parseEnv,
+  renderUserData,
 } from "../lib/userdata";
+import { chainEnv, orchestratorEnv, transcoderEnv, BundleRef } from "../lib/runtime/values";
 import { RegionConfigSchema, resolveDerived } from "../lib/config/schema";
 import { deployBlockers } from "../lib/runtime/releases";
-import { evaluate, one, policyOf, runProgram } from "./helpers/program";
-import { NODE_DIR } from "./helpers/node-runtime";
+import { NODE_DIR } from "../lib/node-bundle";
+import { fixtureDesign, SERVICE_DNS } from "./fixtures/region";
 import { TEST_IDENTITY } from "./helpers/test-identity";
+import { runProgram } from "./helpers/program";
 
-const SHA = "a".repeat(64);
-const PINNED = {
-  "livepeer-fleet:nodeRuntime": {
-    goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
-    nitro: { digest: `sha256:${"3".repeat(64)}` },
-    pricePerUnit: "1200",
-  },
-};
+const FLAGS = new Set(
+  fs
+    .readFileSync(path.join(__dirname, "fixtures", "go-livepeer-flags.txt"), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#")),
+);
 
-const chainValues: ChainUserDataValues = {
-  stack: "prod-us-east-1",
-  network: "arbitrum-one-mainnet",
-  orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
-  client: "nitro",
-  livepeerUrl:
-    "https://github.com/livepeer/go-livepeer/releases/download/v0.9.1/livepeer-linux-amd64.tar.gz",
-  livepeerSha256: SHA,
-  nitroImage: `offchainlabs/nitro-node:v3.9.4-7f582c3@sha256:${SHA}`,
-  nitroChainId: 42161,
-  dataVolumeId: "vol-0123456789abcdef0",
-  zoneId: "Z0123456789ABCDEFGHIJ",
-  chainHost: "chain.prod-us-east-1.livepeer-fleet.internal",
-  rpcPort: 8545,
-  redeemerPort: 8935,
-  keystoreParameter: "/livepeer-fleet/prod-us-east-1/orchestrator/keystore",
-  passphraseParameter: "/livepeer-fleet/prod-us-east-1/orchestrator/passphrase",
-  rpcEndpointsParameter: "/livepeer-fleet/prod-us-east-1/chain/rpc-endpoints",
-  maxChainHeadAgeSeconds: 60,
-};
-const nodeValues: NodeUserDataValues = {
-  stack: "prod-us-east-1",
-  network: "arbitrum-one-mainnet",
-  orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
-  gpu: true,
-  livepeerUrl:
-    "https://github.com/livepeer/go-livepeer/releases/download/v0.9.1/livepeer-linux-gpu-amd64.tar.gz",
-  livepeerSha256: SHA,
-  ethUrl: "http://chain.prod-us-east-1.livepeer-fleet.internal:8545",
-  redeemerAddr: "chain.prod-us-east-1.livepeer-fleet.internal:8935",
-  serviceAddr: "o.example.com:8935",
-  servicePort: 8935,
-  healthPort: 8936,
-  maxSessions: 12,
-  pricePerUnit: "0.5USD",
-  pixelsPerUnit: "1",
-  autoAdjustPrice: true,
-  maxChainHeadAgeSeconds: 60,
-};
+const bundle = (kind: string): BundleRef => ({
+  bucket: "lf-files-bucket",
+  key: `node-files/${kind}.tar.gz`,
+  versionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY",
+  sha256: "a".repeat(64),
+});
 
-function envOf(script: string): Record<string, string> {
-  const m = /node\.env <<'LF_FILE_EOF'\n([\s\S]*?)\nLF_FILE_EOF/.exec(script);
-  if (!m) throw new Error("no node.env in the script");
-  const pairs = m[1].split("\n").map((l): [string, string] => {
-    const kv = /^(\w+)='(.*)'$/.exec(l)!;
-    return [kv[1], kv[2]];
+const d = fixtureDesign();
+const named = fixtureDesign({}, { serviceDns: SERVICE_DNS });
+const envs: Record<string, Env> = {
+  chain: chainEnv(d, {
+    bundle: bundle("chain"),
+    dataVolumeId: "vol-0123456789abcdef0",
+    zoneId: "Z0123456789ABCDEFGHIJ",
+    keystoreParameter: "/livepeer-fleet/test-us-east-1/orchestrator/keystore",
+    passphraseParameter: "/livepeer-fleet/test-us-east-1/orchestrator/passphrase",
+  }),
+  orchestrator: orchestratorEnv(d, "a", {
+    bundle: bundle("orchestrator"),
+    allocationId: "eipalloc-0123456789abcdef0",
+    publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com",
+    zoneId: "Z0123456789ABCDEFGHIJ",
+    orchSecretParameter: "/livepeer-fleet/test-us-east-1/transcoding/orch-secret",
+  }),
+  transcoder: transcoderEnv(d, {
+    bundle: bundle("transcoder"),
+    orchSecretParameter: "/livepeer-fleet/test-us-east-1/transcoding/orch-secret",
+  }),
+};
+const asMap = (env: Env) => Object.fromEntries(env.map(([k, v]) => [k, String(v)]));
+
+/** A unit's ExecStart with ${VAR} and $VAR expanded from `vars` and continuation lines joined. */
+function execStart(unit: string, vars: Record<string, string>): string[] {
+  const text = fs.readFileSync(path.join(NODE_DIR, "units", unit), "utf8").replace(/\\\n\s*/g, "");
+  const line = /^ExecStart=(.*)$/m.exec(text)![1];
+  const expanded = line.replace(/\$\{?([A-Z0-9_]+)\}?/g, (_, v: string) => {
+    expect(vars, `${unit} uses $${v}`).to.have.property(v);
+    return vars[v];
   });
-  return Object.fromEntries(pairs);
+  return expanded.split(/\s+/).filter(Boolean);
 }
 
-function decode(base64: unknown): string {
-  return gunzipSync(Buffer.from(String(base64), "base64")).toString("utf8");
+function flagsOf(argv: string[]): Map<string, string | true> {
+  const out = new Map<string, string | true>();
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("-")) continue;
+    const [name, inline] = a.replace(/^-+/, "").split("=");
+    const next = argv[i + 1];
+    out.set(name, inline ?? (next && !next.startsWith("-") ? next : true));
+  }
+  return out;
 }
 
 describe("user data rendering", function () {
-  const renders = {
-    "chain (nitro)": renderChainUserData(chainValues),
-    "chain (geth)": renderChainUserData({
-      ...chainValues,
-      client: "geth",
-      nitroImage: undefined,
-      gethUrl:
-        "https://gethstore.blob.core.windows.net/builds/geth-linux-amd64-1.14.12-293a300d.tar.gz",
-      gethSha256: SHA,
-      gethNetworkFlags: "--sepolia",
-    }),
-    "node (GPU)": renderNodeUserData(nodeValues),
-    "node (CPU)": renderNodeUserData({ ...nodeValues, gpu: false }),
-  };
-
-  for (const [kind, r] of Object.entries(renders)) {
-    it(`${kind}: gzip under EC2's 16 KB, inflates to a bash script that parses`, function () {
-      console.log(`      ${kind}: ${r.bytes.length} bytes gzipped (${r.script.length} inflated)`);
-      expect(r.bytes.length).to.be.below(USER_DATA_LIMIT);
-      expect(decode(r.base64)).to.equal(r.script);
+  for (const [kind, env] of Object.entries(envs)) {
+    it(`${kind}: a short bash script under EC2's 16 KB that writes the env and runs the bootstrap`, function () {
+      const r = renderUserData(env);
+      expect(Buffer.byteLength(r.script)).to.be.below(USER_DATA_LIMIT / 2);
+      expect(Buffer.from(r.base64, "base64").toString("utf8")).to.equal(r.script);
       expect(r.script.startsWith("#!/bin/bash\n")).to.equal(true);
       const n = spawnSync("bash", ["-n"], { input: r.script, encoding: "utf8" });
       expect(n.status, n.stderr).to.equal(0);
+      expect(r.script).to.include(fs.readFileSync(path.join(NODE_DIR, "bootstrap.sh"), "utf8"));
+      expect(r.script).to.match(/exec \/usr\/local\/sbin\/livepeer-fleet-bootstrap\n$/);
+      expect(parseEnv(r.script)).to.deep.equal(asMap(env));
     });
   }
 
-  it("is deterministic: the same values give the same bytes (no timestamp in the gzip)", function () {
-    expect(renderNodeUserData(nodeValues).base64).to.equal(renders["node (GPU)"].base64);
+  it("is deterministic: the same values give the same bytes", function () {
+    expect(renderUserData(envs.transcoder).base64).to.equal(renderUserData(envs.transcoder).base64);
   });
 
-  it("writes the node settings the units and boot scripts read", function () {
-    const env = envOf(renders["node (GPU)"].script);
-    expect(env).to.include({
-      LF_KIND: "node",
-      LF_GPU: "true",
-      LF_GPU_FLAGS: "-nvidia all",
-      LF_ETH_URL: nodeValues.ethUrl,
-      LF_REDEEMER_ADDR: nodeValues.redeemerAddr,
-      LF_MAX_SESSIONS: "12",
-      LF_PRICE_PER_UNIT: "0.5USD",
-    });
-    expect(env.LF_HEALTH_ARGS).to.include("--gpu").and.include("--port 8936");
-    expect(envOf(renders["node (CPU)"].script).LF_GPU_FLAGS).to.equal("");
-    // Every ${LF_*} a unit uses is set by the renderer of the kind that installs it.
-    const units: [string, string][] = [
-      ["node (GPU)", "units/livepeer.service"],
-      ["chain (nitro)", "units/nitro/chain-client.service"],
-      ["chain (geth)", "units/geth/chain-client.service"],
-      ["chain (nitro)", "units/livepeer-redeemer.service"],
-      ["chain (nitro)", "units/rpc-proxy.service"],
-    ];
-    for (const [kind, unit] of units) {
-      const vars =
-        fs.readFileSync(path.join(NODE_DIR, unit), "utf8").match(/\$\{?LF_[A-Z0-9_]+/g) ?? [];
-      const env2 = envOf(renders[kind as keyof typeof renders].script);
-      for (const v of vars) expect(env2, `${unit} ${v}`).to.have.property(v.replace(/[${]/g, ""));
-    }
-  });
-
-  it("rejects any value that could break out of its quotes", function () {
+  it("rejects any value that could break out of its quotes, and a key set twice", function () {
     for (const bad of ["a'b", "$(id)", "`id`", "a\nb", "a\\b", 'a"b', "a;b"]) {
       expect(() => envLine("LF_X", bad), JSON.stringify(bad)).to.throw(UnsafeValueError);
     }
-    expect(() => renderNodeUserData({ ...nodeValues, pricePerUnit: "1'; rm -rf / #" })).to.throw(
-      UnsafeValueError,
-    );
+    const price = fixtureDesign({ nodeRuntime: { pricePerUnit: "1200" } });
+    price.config.nodeRuntime.pricePerUnit = "1'; rm -rf / #";
+    expect(() =>
+      renderUserData(
+        orchestratorEnv(price, "a", {
+          bundle: bundle("orchestrator"),
+          allocationId: "eipalloc-1",
+          publicDns: "x",
+          zoneId: "Z1",
+          orchSecretParameter: "/p",
+        }),
+      ),
+    ).to.throw(UnsafeValueError);
+    expect(() =>
+      renderUserData([
+        ["LF_KIND", "chain"],
+        ["LF_KIND", "chain"],
+      ]),
+    ).to.throw(/twice/);
     expect(envLine("LF_X", "http://chain.x:8545")).to.equal("LF_X='http://chain.x:8545'");
   });
 
   it("contains no secret value of the test identity", function () {
-    for (const r of Object.values(renders)) {
-      for (const secret of TEST_IDENTITY.secrets) expect(r.script).not.to.include(secret);
+    for (const env of Object.values(envs)) {
+      const script = renderUserData(env).script;
+      for (const secret of TEST_IDENTITY.secrets) expect(script).not.to.include(secret);
+    }
+  });
+
+  it("sets every variable a unit of its kind reads (node.env, or boot.env written at boot)", function () {
+    const units: [string, string][] = [
+      ["orchestrator", "livepeer-orchestrator.service"],
+      ["orchestrator", "livepeer-health.service"],
+      ["transcoder", "livepeer-transcoder.service"],
+      ["transcoder", "livepeer-health.service"],
+      ["chain", "nitro/chain-client.service"],
+      ["chain", "geth/chain-client.service"],
+      ["chain", "livepeer-redeemer.service"],
+      ["chain", "rpc-proxy.service"],
+      ["chain", "livepeer-health.service"],
+    ];
+    // boot-transcoder.sh writes these into /etc/livepeer-fleet/boot.env before starting units.
+    const bootTc = fs.readFileSync(path.join(NODE_DIR, "boot-transcoder.sh"), "utf8");
+    expect(bootTc).to.match(/^LF_ORCH_TARGET='\$target'$/m);
+    expect(bootTc).to.match(/^LF_HEALTH_EXTRA_ARGS='--orch-addr \$target'$/m);
+    const boot: Record<string, string[]> = {
+      transcoder: ["LF_ORCH_TARGET", "LF_HEALTH_EXTRA_ARGS"],
+    };
+    for (const [kind, unit] of units) {
+      const text = fs.readFileSync(path.join(NODE_DIR, "units", unit), "utf8");
+      const vars = new Set(
+        (text.match(/\$\{?LF_[A-Z0-9_]+/g) ?? []).map((v) => v.replace(/[${]/g, "")),
+      );
+      const set = new Set([...Object.keys(asMap(envs[kind])), ...(boot[kind] ?? [])]);
+      for (const v of vars) {
+        // The health unit's extra args are optional (boot.env exists on transcoders only).
+        if (v === "LF_HEALTH_EXTRA_ARGS" && kind !== "transcoder") continue;
+        expect(set.has(v), `${kind}: ${unit} reads ${v}`).to.equal(true);
+      }
     }
   });
 });
 
-describe("user data on both launch templates (prod-us-east-1 under the mock monitor)", function () {
-  const e = evaluate("prod-us-east-1", PINNED);
-  const chainLt = one(e, "aws:ec2/launchTemplate:LaunchTemplate", "-chain-lt");
-  const nodeLt = one(e, "aws:ec2/launchTemplate:LaunchTemplate", "-nodes-lt");
+describe("go-livepeer command lines (units + env) against go-livepeer's own flags", function () {
+  const orch = flagsOf(execStart("livepeer-orchestrator.service", asMap(envs.orchestrator)));
+  const tc = flagsOf(
+    execStart("livepeer-transcoder.service", {
+      ...asMap(envs.transcoder),
+      LF_ORCH_TARGET: "o-a.test-us-east-1.livepeer-fleet.internal:8935",
+    }),
+  );
+  const redeemer = flagsOf(execStart("livepeer-redeemer.service", asMap(envs.chain)));
 
-  it("renders the chain node's user data with its own volume and zone ids", function () {
-    const script = decode(chainLt.inputs.userData);
-    const env = envOf(script);
-    const volume = one(e, "aws:ebs/volume:Volume", "-chain-data");
-    expect(env.LF_DATA_VOLUME_ID).to.equal(`${volume.name}-id`);
-    expect(env.LF_ZONE_ID).to.match(/^Z/);
-    expect(env).to.include({
-      LF_KIND: "chain",
-      LF_CHAIN_CLIENT: "nitro",
-      LF_CHAIN_ID: "42161",
-      LF_CHAIN_HOST: "chain.prod-us-east-1.livepeer-fleet.internal",
-      LF_NITRO_IMAGE: `offchainlabs/nitro-node:v3.9.4-7f582c3@sha256:${"3".repeat(64)}`,
-      LF_LIVEPEER_SHA256: "1".repeat(64),
-      LF_RPC_ENDPOINTS_PARAM: "/livepeer-fleet/prod-us-east-1/chain/rpc-endpoints",
-      LF_IDENTITY_PASSPHRASE_PARAM: "/livepeer-fleet/prod-us-east-1/orchestrator/passphrase",
-    });
-    expect(env.LF_LIVEPEER_URL).to.match(
-      /releases\/download\/v0\.9\.1\/livepeer-linux-amd64\.tar\.gz$/,
-    );
-    expect(script).to.match(/exec \/opt\/livepeer-fleet\/bin\/boot-chain\.sh\n$/);
-  });
-
-  it("renders the nodes' user data: GPU build, the region's proxy and redeemer, the NLB as service address", function () {
-    const env = envOf(decode(nodeLt.inputs.userData));
-    const nlb = one(e, "aws:lb/loadBalancer:LoadBalancer", "-nodes-nlb");
-    expect(env).to.include({
-      LF_GPU: "true",
-      LF_LIVEPEER_SHA256: "2".repeat(64),
-      LF_ETH_URL: "http://chain.prod-us-east-1.livepeer-fleet.internal:8545",
-      LF_REDEEMER_ADDR: "chain.prod-us-east-1.livepeer-fleet.internal:8935",
-      LF_SERVICE_ADDR: `${nlb.name}.elb.us-east-1.amazonaws.com:8935`,
-      // The capacity model's sessions per node for g4dn.xlarge (a stack output).
-      LF_MAX_SESSIONS: String(e.outputs.maxSessions),
-      LF_PRICE_PER_UNIT: "1200",
-    });
-    expect(env.LF_LIVEPEER_URL).to.match(/livepeer-linux-gpu-amd64\.tar\.gz$/);
-    expect(e.outputs.deployBlockers).to.deep.equal([]);
-  });
-
-  it("lets the chain node read exactly the endpoints parameter, decrypting only through SSM", function () {
-    const p = policyOf(one(e, "aws:iam/rolePolicy:RolePolicy", "-chain-endpoints"));
-    expect(p.Statement).to.deep.equal([
-      {
-        Sid: "ReadChainEndpoints",
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource:
-          "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/prod-us-east-1/chain/rpc-endpoints",
-      },
-      {
-        Sid: "DecryptThroughSsmOnly",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: "arn:aws:kms:us-east-1:123456789012:key/prod-us-east-1-keys-key-key-id",
-        Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } },
-      },
-    ]);
-  });
-
-  it("keeps user data on both templates for a stack without pins, and lists what it lacks", function () {
-    const bare = evaluate("prod-us-east-1");
-    for (const lt of ["-chain-lt", "-nodes-lt"]) {
-      expect(
-        decode(one(bare, "aws:ec2/launchTemplate:LaunchTemplate", lt).inputs.userData),
-      ).to.match(/^#!\/bin\/bash/);
+  it("uses only flags go-livepeer v0.9.1 defines (cmd/livepeer/starter/flags.go)", function () {
+    for (const [unit, flags] of [
+      ["orchestrator", orch],
+      ["transcoder", tc],
+      ["redeemer", redeemer],
+    ] as const) {
+      for (const f of flags.keys()) expect(FLAGS.has(f), `${unit}: -${f}`).to.equal(true);
     }
-    expect((bare.outputs.deployBlockers as string[]).map((b) => b.split(":")[1])).to.deep.equal([
-      "nodeRuntime.goLivepeer.sha256.cpu",
-      "nodeRuntime.goLivepeer.sha256.gpu",
-      "nodeRuntime.nitro.digest",
-      "nodeRuntime.pricePerUnit",
-    ]);
   });
 
-  it("rejects a malformed pin before registering anything, naming the key", function () {
-    const o = runProgram("prod-us-east-1", {
-      "livepeer-fleet:nodeRuntime": { goLivepeer: { sha256: { gpu: "not-a-hash" } } },
+  it("orchestrator: -orchestrator (not -transcoder), -orchSecret from tmpfs, -maxSessions auto, its own -serviceAddr", function () {
+    expect(orch.get("orchestrator")).to.equal(true);
+    expect(orch.has("transcoder")).to.equal(false);
+    expect(orch.get("orchSecret")).to.equal("/run/livepeer/orch-secret");
+    expect(orch.get("maxSessions")).to.equal("auto");
+    expect(orch.get("serviceAddr")).to.equal("ec2-203-0-113-7.compute-1.amazonaws.com:8935");
+    expect(orch.get("ethOrchAddr")).to.equal("0x11D12AfEF50b1FeE02146020533857d35936035D");
+    expect(orch.get("redeemerAddr")).to.equal("chain.test-us-east-1.livepeer-fleet.internal:8935");
+    expect(orch.get("ethUrl")).to.equal("http://chain.test-us-east-1.livepeer-fleet.internal:8545");
+    expect(orch.get("cliAddr")).to.match(/^127\.0\.0\.1:/);
+    expect(orch.get("reward")).to.equal("false");
+    expect(orch.has("monitor")).to.equal(true);
+    expect(orch.get("pricePerUnit")).to.equal("1200");
+  });
+
+  it("orchestrator with a fleet zone advertises its name there", function () {
+    const env = orchestratorEnv(named, "b", {
+      bundle: bundle("orchestrator"),
+      allocationId: "eipalloc-1",
+      publicDns: "ec2-203-0-113-8.compute-1.amazonaws.com",
+      zoneId: "Z1",
+      orchSecretParameter: "/p",
     });
-    expect(o.code).to.equal(2);
-    expect(o.stderr)
-      .to.include("livepeer-fleet:nodeRuntime.goLivepeer.sha256.gpu")
-      .and.include("sha256");
+    expect(asMap(env).LF_SERVICE_ADDR).to.equal("o-b.us-east-1.orch.example.net:8935");
+  });
+
+  it("transcoder: -transcoder, -orchAddr, -orchSecret, its capacity; no chain, no key", function () {
+    expect(tc.get("transcoder")).to.equal(true);
+    expect(tc.has("orchestrator")).to.equal(false);
+    expect(tc.get("orchAddr")).to.equal("o-a.test-us-east-1.livepeer-fleet.internal:8935");
+    expect(tc.get("orchSecret")).to.equal("/run/livepeer/orch-secret");
+    expect(tc.get("maxSessions")).to.equal(String(d.transcoderMaxSessions));
+    expect(tc.get("nvidia")).to.equal("all");
+    for (const chain of [
+      "ethUrl",
+      "ethKeystorePath",
+      "ethAcctAddr",
+      "ethPassword",
+      "ethOrchAddr",
+    ]) {
+      expect(tc.has(chain), chain).to.equal(false);
+    }
+  });
+
+  it("redeemer: -redeemer with the orchestrator key, CLI on loopback", function () {
+    expect(redeemer.get("redeemer")).to.equal(true);
+    expect(redeemer.get("cliAddr")).to.match(/^127\.0\.0\.1:/);
   });
 });
 
@@ -279,11 +267,53 @@ describe("deploy blockers (pure)", function () {
   });
   it("is empty once everything is pinned", function () {
     expect(
-      blockers(
-        PINNED["livepeer-fleet:nodeRuntime"]
-          ? { nodeRuntime: PINNED["livepeer-fleet:nodeRuntime"] }
-          : {},
-      ),
+      blockers({
+        nodeRuntime: {
+          goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
+          nitro: { digest: `sha256:${"3".repeat(64)}` },
+          pricePerUnit: "1200",
+        },
+      }),
     ).to.deep.equal([]);
+  });
+});
+
+describe("the shipped region stacks' user data (program under the mock monitor)", function () {
+  it("renders user data on every launch template of a stack without pins, and lists what it lacks", function () {
+    const o = runProgram("prod-us-east-1");
+    expect(o.code, o.stderr).to.equal(0);
+    const lts = o.evaluation!.resources.filter(
+      (r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate",
+    );
+    expect(lts.map((l) => l.name)).to.have.members([
+      "prod-us-east-1-chain-lt",
+      "prod-us-east-1-orch-a-lt",
+      "prod-us-east-1-orch-b-lt",
+      "prod-us-east-1-orch-c-lt",
+      "prod-us-east-1-tc-lt",
+    ]);
+    for (const lt of lts) {
+      expect(Buffer.from(String(lt.inputs.userData), "base64").toString()).to.match(
+        /^#!\/bin\/bash/,
+      );
+    }
+    expect(
+      (o.evaluation!.outputs.deployBlockers as string[]).map((b) => b.split(":")[1]),
+    ).to.deep.equal([
+      "nodeRuntime.goLivepeer.sha256.cpu",
+      "nodeRuntime.goLivepeer.sha256.gpu",
+      "nodeRuntime.nitro.digest",
+      "nodeRuntime.pricePerUnit",
+    ]);
+  });
+
+  it("rejects a malformed pin before registering anything, naming the key", function () {
+    const o = runProgram("prod-us-east-1", {
+      "livepeer-fleet:nodeRuntime": { goLivepeer: { sha256: { gpu: "not-a-hash" } } },
+    });
+    expect(o.code).to.equal(2);
+    expect(o.stderr)
+      .to.include("livepeer-fleet:nodeRuntime.goLivepeer.sha256.gpu")
+      .and.include("sha256");
   });
 });

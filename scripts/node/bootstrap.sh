@@ -7,7 +7,8 @@
 # SigV4 implementation) with the instance role's IMDSv2 credentials: the bundle is encrypted
 # with the unit's KMS key, which only signed requests can read.
 #
-# Test seams (never set on an instance): LF_ENV_FILE, LF_ROOT, LF_AWS_ENDPOINT_S3, LF_PYTHON.
+# Test seams (never set on an instance): LF_ENV_FILE, LF_ROOT, LF_AWS_ENDPOINT_S3, LF_PYTHON,
+# LF_RETRY_SECONDS.
 set -euo pipefail
 umask 022
 
@@ -61,7 +62,10 @@ args = {"Bucket": os.environ["LF_BUNDLE_BUCKET"], "Key": os.environ["LF_BUNDLE_K
 if os.environ.get("LF_BUNDLE_VERSION"):
     args["VersionId"] = os.environ["LF_BUNDLE_VERSION"]
 endpoint = os.environ.get("LF_AWS_ENDPOINT_S3") or None
+pause = int(os.environ.get("LF_RETRY_SECONDS", "5"))
+# SigV4 for S3 (s3v4): what SSE-KMS objects require; explicit so no botocore default decides.
 cfg = Config(connect_timeout=10, read_timeout=60, retries={"max_attempts": 5},
+             signature_version="s3v4",
              s3={"addressing_style": "path"} if endpoint else {})
 s3 = boto3.client("s3", region_name=os.environ["LF_REGION"], endpoint_url=endpoint, config=cfg)
 for attempt in range(1, 7):
@@ -73,7 +77,7 @@ for attempt in range(1, 7):
               file=sys.stderr)
         if attempt == 6:
             sys.exit(1)
-        time.sleep(5 * attempt)
+        time.sleep(pause * attempt)
 with open(out, "wb") as f:
     f.write(body)
 PY
