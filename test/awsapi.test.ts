@@ -184,7 +184,9 @@ describe("awsapi.py through boto3 (IMDS, SSM, EC2, Route 53 and Auto Scaling sta
     for (const out of [existing, link]) {
       const r = await awsapi(["ssm-get", "/lf/test/secret", out], env);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(/^awsapi ssm-get failed: .*File exists/);
+      expect(r.stderr).to.equal(
+        "awsapi ssm-get failed: cannot create the output file: File exists\n",
+      );
       expect(r.stdout + r.stderr).not.to.include(SECRET_VALUE);
     }
     expect(fs.readFileSync(existing, "utf8")).to.equal("keep");

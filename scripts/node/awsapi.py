@@ -159,7 +159,11 @@ def ssm_get(name, out):
     value = _call("ssm", "get_parameter", Name=name, WithDecryption=True)["Parameter"]["Value"]
     # O_EXCL and O_NOFOLLOW: never follow or overwrite a file someone else put there; 0400 from
     # the start, so the value is never readable by anyone else, not even for a moment.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o400)
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o400)
+    except OSError as e:
+        raise AwsError("cannot create the output file: %s" % e.strerror)
     with os.fdopen(fd, "w") as f:
         f.write(value)
     print("wrote %s from %s" % (out, name), file=sys.stderr)
@@ -191,6 +195,8 @@ def ec2_associate_address(allocation):
 
 
 def route53_upsert(zone, name, ip, ttl, delay=2, attempts=30):
+    if not str(ttl).isdigit():
+        raise AwsError("TTL must be a whole number of seconds")
     change = _call("route53", "change_resource_record_sets", HostedZoneId=zone, ChangeBatch={
         "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
             "Name": name, "Type": "A", "TTL": int(ttl), "ResourceRecords": [{"Value": ip}]}}]})
@@ -254,8 +260,8 @@ def main(argv):
     try:
         COMMANDS[argv[1]][0](*argv[2:])
     except (AwsError, OSError, KeyError, ValueError) as e:
-        # OSError: the output file (exists, a symlink, no such directory); its text names the
-        # path, never the value.
+        # Every message is built above from the operation, AWS's code and message, or a fixed
+        # text (an IMDS error names the metadata path it asked for); never from a value.
         print("awsapi %s failed: %s" % (argv[1], e), file=sys.stderr)
         return 1
     return 0
