@@ -31,6 +31,10 @@ client's endpoint_url; LF_IMDS_ENDPOINT is mapped onto botocore's AWS_EC2_METADA
 # botocore.session's get_component/register_component("credential_provider") and
 # CredentialResolver.get_provider("iam-role") (botocore/credentials.py). The health agent
 # imports this module: put_metrics, own_group_name, set_instance_health and TIMEOUT are its API.
+# Wire protocols (service-2.json metadata.protocol, the same in those three): SSM json 1.1, EC2
+# ec2, Auto Scaling and CloudWatch query, Route 53 rest-xml. botocore 1.43.54 and later model
+# CloudWatch as smithy-rpc-v2-cbor first (json and query as alternatives): irrelevant to the
+# Ubuntu packages, but a test stand-in speaking query would refuse such a client.
 import os
 import sys
 import threading
