@@ -1,19 +1,17 @@
 // Identity and secret handling on the node, for real: fetch-identity.sh, throwaway-identity.sh
 // and rpc-proxy-config.sh run against local STAND-INS for the instance metadata service (IMDSv2
-// only) and SSM GetParameter. The SSM stand-in re-signs every request with the AWS SDK's own
-// SigV4 signer (@smithy/signature-v4) and refuses a request whose signature differs, so this
-// also checks awsapi.py's signing. Key material lands in a tmpfs mounted for the test (root).
+// only) and SSM GetParameter (helpers/aws-stand-ins.ts), through awsapi.py and boto3. The SSM
+// stand-in verifies every request's SigV4 signature with the AWS SDK's own signer and refuses a
+// wrong one. Key material lands in a tmpfs mounted for the test (root).
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TEST_CREDS, sigV4Matches } from "./helpers/sigv4";
+import { AwsFault, AwsStandIn, ImdsStandIn, awsEnv, requireBoto3 } from "./helpers/aws-stand-ins";
 import { requireRoot, requireTools } from "./helpers/tools";
 import { NODE_DIR } from "./helpers/node-runtime";
 import { TEST_IDENTITY } from "./helpers/test-identity";
-import { listen, readBody } from "./helpers/net";
 
 const PARAMS: Record<string, string> = {
   "/lf/test/orchestrator/keystore": TEST_IDENTITY.keystore,
@@ -26,13 +24,22 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
   let runDir: string;
   let root: string;
   let env: NodeJS.ProcessEnv;
-  const servers: http.Server[] = [];
-  const ssmCalls: { name: string; decrypt: boolean; signatureOk: boolean }[] = [];
+  const imds = new ImdsStandIn();
+  // LF_AWS_REGION below: the credential scope must name us-east-1, not the IMDS region.
+  const ssm = new AwsStandIn("ssm", "json", { region: "us-east-1" });
+  /** Every GetParameter the SSM stand-in saw, with whether its signature checked out. */
+  const ssmCalls = () =>
+    ssm.calls.map((c) => ({
+      name: String(c.json.Name),
+      decrypt: c.json.WithDecryption === true,
+      signatureOk: c.signatureOk,
+    }));
   const hidden = new Set<string>();
 
   before(async function () {
     requireRoot(this);
     requireTools(this, "python3", "mount", "haproxy");
+    requireBoto3(this);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-node-identity-"));
     runDir = path.join(tmp, "run");
     fs.mkdirSync(runDir);
@@ -44,42 +51,14 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
     }
     fs.symlinkSync(path.join(NODE_DIR, "conf"), path.join(root, "conf"));
 
-    const imds = await listen((req, res) => {
-      if (req.method === "PUT" && req.url === "/latest/api/token") {
-        res.end("imds-token");
-      } else if (req.headers["x-aws-ec2-metadata-token"] !== "imds-token") {
-        res.writeHead(401).end(); // IMDSv1 requests are refused, as with httpTokens=required
-      } else if (req.url === "/latest/meta-data/iam/security-credentials/") {
-        res.end("test-role");
-      } else if (req.url === "/latest/meta-data/iam/security-credentials/test-role") {
-        res.end(
-          JSON.stringify({
-            AccessKeyId: TEST_CREDS.accessKeyId,
-            SecretAccessKey: TEST_CREDS.secretAccessKey,
-            Token: TEST_CREDS.sessionToken,
-          }),
-        );
-      } else res.writeHead(404).end();
+    await imds.start();
+    await ssm.start();
+    ssm.on("GetParameter", (c) => {
+      const name = String(c.json.Name);
+      const value = hidden.has(name) ? undefined : PARAMS[name];
+      if (value === undefined) return new AwsFault("ParameterNotFound", "");
+      return { Parameter: { Name: name, Type: "SecureString", Value: value } };
     });
-    const ssm = await listen((req, res) => {
-      void readBody(req).then(async (body) => {
-        const ok = await sigV4Matches(req, body, {
-          service: "ssm",
-          region: "us-east-1",
-          headers: ["content-type", "x-amz-target"],
-        });
-        const req2 = JSON.parse(body) as { Name: string; WithDecryption: boolean };
-        ssmCalls.push({ name: req2.Name, decrypt: req2.WithDecryption, signatureOk: ok });
-        if (!ok) return void res.writeHead(403).end('{"__type":"SignatureDoesNotMatch"}');
-        const value = hidden.has(req2.Name) ? undefined : PARAMS[req2.Name];
-        if (value === undefined)
-          return void res.writeHead(400).end('{"__type":"ParameterNotFound"}');
-        res.end(
-          JSON.stringify({ Parameter: { Name: req2.Name, Type: "SecureString", Value: value } }),
-        );
-      });
-    });
-    servers.push(imds.server, ssm.server);
 
     const envFile = path.join(tmp, "node.env");
     fs.writeFileSync(
@@ -96,17 +75,15 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
       ].join("\n"),
     );
     env = {
-      ...process.env,
+      ...awsEnv(imds, { SSM: ssm }),
       LF_ROOT: root,
       LF_ENV_FILE: envFile,
-      LF_IMDS_ENDPOINT: `http://127.0.0.1:${imds.port}`,
-      LF_AWS_ENDPOINT_SSM: `http://127.0.0.1:${ssm.port}`,
       LF_AWS_REGION: "us-east-1",
     };
   });
 
   after(async function () {
-    for (const s of servers) await new Promise((r) => s.close(r));
+    await Promise.all([imds.stop(), ssm.stop()]);
     if (runDir) spawnSync("umount", [runDir]);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -146,7 +123,7 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
     expect(mode(path.join(dir, "eth-password"))).to.equal("400");
     expect(mode(path.join(dir, "keystore", "orchestrator.json"))).to.equal("400");
     expect(mode(path.join(dir, "keystore"))).to.equal("700");
-    expect(ssmCalls.filter((c) => c.name.startsWith("/lf/test/orchestrator/"))).to.deep.equal([
+    expect(ssmCalls().filter((c) => c.name.startsWith("/lf/test/orchestrator/"))).to.deep.equal([
       { name: "/lf/test/orchestrator/keystore", decrypt: true, signatureOk: true },
       { name: "/lf/test/orchestrator/passphrase", decrypt: true, signatureOk: true },
     ]);

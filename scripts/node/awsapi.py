@@ -1,206 +1,260 @@
-#!/usr/bin/env python3
-"""The few AWS API calls a node makes, with the standard library only.
+#!/usr/bin/python3
+"""The few AWS API calls a node makes, through boto3 (Ubuntu's python3-boto3).
 
-Ubuntu's AMI has python3 but no AWS CLI (and installing one is an unpinned download), so this
-signs requests itself (Signature Version 4) with the instance role's credentials from IMDSv2.
-
-  awsapi.py ssm-get NAME OUTFILE          SecureString value -> OUTFILE (mode 0400, O_EXCL);
-                                          the value is never printed or logged
-  awsapi.py ec2-volume VOLUME_ID          prints "<state> <attached instance or ->"
+  awsapi.py ssm-get NAME OUTFILE           SecureString value -> OUTFILE (mode 0400, created with
+                                           O_EXCL|O_NOFOLLOW); the value is never printed or logged
+  awsapi.py ec2-volume VOLUME_ID           prints "<state> <attached instance or -> <attachment
+                                           state or ->"
   awsapi.py ec2-attach VOLUME_ID INSTANCE_ID DEVICE
+  awsapi.py ec2-associate-address ALLOCATION_ID
+                                           associates the Elastic IP with this instance (taking it
+                                           over from a previous holder); prints its public IP
   awsapi.py route53-upsert ZONE_ID NAME IP TTL
-  awsapi.py imds PATH                     prints an instance metadata value (IMDSv2)
+                                           UPSERTs an A record and waits (at most 60 s) for INSYNC
+  awsapi.py set-instance-health Unhealthy  tells Auto Scaling this instance is unhealthy (the
+                                           group's health check grace period is respected)
+  awsapi.py imds PATH                      prints an instance metadata value (IMDSv2)
 
-Endpoints can be pointed elsewhere (tests use local stand-ins): LF_IMDS_ENDPOINT,
-LF_AWS_ENDPOINT_<SSM|EC2|ROUTE53|MONITORING|AUTOSCALING>.
+Exit status 0 on success, 1 on a failed call (one line on stderr naming the call and AWS's error
+code and message, never a parameter value or a secret), 2 on a usage error.
+
+Credentials: only the instance role's, through botocore's own instance-metadata provider
+(IMDSv2). Region: LF_AWS_REGION, else the instance's (IMDS). Endpoints can be pointed elsewhere
+(tests use local stand-ins): LF_AWS_ENDPOINT_<SSM|EC2|ROUTE53|MONITORING|AUTOSCALING> become the
+client's endpoint_url; LF_IMDS_ENDPOINT is mapped onto botocore's AWS_EC2_METADATA_SERVICE_ENDPOINT.
 """
-# The health agent imports this module to publish its CloudWatch metrics (put_metrics and
-# own_group_name below) and sets TIMEOUT to its own, shorter, bound per call.
-import datetime
-import hashlib
-import hmac
-import json
+# Why boto3 and these exact calls: the instance images carry Ubuntu's python3-boto3 (noble:
+# 1.34, jammy, the GPU Deep Learning AMI's base: 1.20 with botocore 1.23; the tests run Debian
+# 12's 1.26 with botocore 1.29). Everything below exists in all three: the client methods and
+# their parameters (each service's service-2.json), Config(connect_timeout, read_timeout,
+# retries={"max_attempts": 0}), the Route 53 waiter ResourceRecordSetsChanged with WaiterConfig,
+# botocore.session's get_component/register_component("credential_provider") and
+# CredentialResolver.get_provider("iam-role") (botocore/credentials.py). The health agent
+# imports this module: put_metrics, own_group_name, set_instance_health and TIMEOUT are its API.
+# Wire protocols (service-2.json metadata.protocol, the same in those three): SSM json 1.1, EC2
+# ec2, Auto Scaling and CloudWatch query, Route 53 rest-xml. botocore 1.43.54 and later model
+# CloudWatch as smithy-rpc-v2-cbor first (json and query as alternatives): irrelevant to the
+# Ubuntu packages, but a test stand-in speaking query would refuse such a client.
 import os
 import sys
-import time
+import threading
 import urllib.error
-import urllib.parse
 import urllib.request
-import xml.etree.ElementTree as ET
 
-TIMEOUT = 10
-IMDS = os.environ.get("LF_IMDS_ENDPOINT", "http://169.254.169.254")
-EC2_NS = "{http://ec2.amazonaws.com/doc/2016-11-15/}"
-R53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
-AS_NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
+import boto3
+import boto3.session
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import CredentialResolver
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError, WaiterError
+
+# Seconds to connect and to read, per call (IMDS included). The health agent sets its own,
+# shorter, bound before its first call.
+TIMEOUT = 10.0
+
+_IMDS_DEFAULT = "http://169.254.169.254/"
+# botocore reads the IMDS endpoint from this variable (configprovider.py, config variable
+# ec2_metadata_service_endpoint, in botocore 1.23, 1.29 and 1.34 alike). botocore 1.23 appends
+# "latest/..." to it without a separator (utils.py IMDSFetcher), so it must end with "/".
+_IMDS_VAR = "AWS_EC2_METADATA_SERVICE_ENDPOINT"
+if os.environ.get("LF_IMDS_ENDPOINT"):
+    os.environ[_IMDS_VAR] = os.environ["LF_IMDS_ENDPOINT"]
+if os.environ.get(_IMDS_VAR) and not os.environ[_IMDS_VAR].endswith("/"):
+    os.environ[_IMDS_VAR] += "/"
+
+# boto3 service name -> the suffix of its LF_AWS_ENDPOINT_ variable (the endpoint prefix).
+_ENDPOINT_VARS = {"ssm": "SSM", "ec2": "EC2", "route53": "ROUTE53", "cloudwatch": "MONITORING",
+                  "autoscaling": "AUTOSCALING"}
 
 
 class AwsError(Exception):
-    pass
-
-
-def _http(req):
-    try:
-        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
-            return r.read()
-    except urllib.error.HTTPError as e:
-        # AWS error bodies name the code and message, never a parameter value.
-        body = e.read()[:500].decode("utf-8", "replace")
-        raise AwsError("%s %s: HTTP %d %s" % (req.get_method(), req.full_url.split("?")[0], e.code, body))
+    """A failed call, already phrased for the one line main() prints."""
 
 
 def imds(path):
-    tok = _http(urllib.request.Request(IMDS + "/latest/api/token", method="PUT",
-                                       headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"}))
-    return _http(urllib.request.Request(IMDS + "/latest/" + path.lstrip("/"),
-                                        headers={"X-aws-ec2-metadata-token": tok.decode()})).decode()
+    """An instance metadata value over IMDSv2 (token first: the launch templates require it)."""
+    base = os.environ.get(_IMDS_VAR) or _IMDS_DEFAULT
+    try:
+        req = urllib.request.Request(base + "latest/api/token", method="PUT",
+                                     headers={"X-aws-ec2-metadata-token-ttl-seconds": "300"})
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+            token = r.read().decode()
+        req = urllib.request.Request(base + "latest/" + path.lstrip("/"),
+                                     headers={"X-aws-ec2-metadata-token": token})
+        with urllib.request.urlopen(req, timeout=TIMEOUT) as r:
+            return r.read().decode()
+    except urllib.error.HTTPError as e:
+        raise AwsError("imds %s: HTTP %d" % (path, e.code))
+    except OSError as e:
+        raise AwsError("imds %s: %s" % (path, getattr(e, "reason", e)))
 
 
-def credentials():
-    role = imds("meta-data/iam/security-credentials/").split("\n")[0].strip()
-    c = json.loads(imds("meta-data/iam/security-credentials/" + role))
-    return c["AccessKeyId"], c["SecretAccessKey"], c.get("Token")
+_lock = threading.Lock()
+_session = None
+_clients = {}
 
 
-def _hmac(key, msg):
-    return hmac.new(key, msg.encode(), hashlib.sha256).digest()
+def _boto_session():
+    botocore_session = botocore.session.get_session()
+    # IMDS may answer slowly right after boot: 2 s and 3 attempts instead of 1 s and 1.
+    botocore_session.set_config_variable("metadata_service_timeout", 2)
+    botocore_session.set_config_variable("metadata_service_num_attempts", 3)
+    # Only the instance role: a stray AWS_* variable or ~/.aws file on a node must never decide
+    # whose credentials sign its calls. "iam-role" is the provider botocore builds from the same
+    # session config (IMDS endpoint included), so refresh before expiry stays botocore's job.
+    role = botocore_session.get_component("credential_provider").get_provider("iam-role")
+    botocore_session.register_component("credential_provider", CredentialResolver([role]))
+    region = os.environ.get("LF_AWS_REGION") or imds("meta-data/placement/region")
+    return boto3.session.Session(botocore_session=botocore_session, region_name=region)
 
 
-def sign(method, url, region, service, headers, body, creds, now=None):
-    """Returns headers (a new dict) carrying a SigV4 Authorization for the request."""
-    access, secret, token = creds
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    amzdate = now.strftime("%Y%m%dT%H%M%SZ")
-    day = amzdate[:8]
-    u = urllib.parse.urlsplit(url)
-    h = dict(headers)
-    h["host"] = u.netloc
-    h["x-amz-date"] = amzdate
-    if token:
-        h["x-amz-security-token"] = token
-    names = sorted(k.lower() for k in h)
-    lower = {k.lower(): " ".join(str(v).split()) for k, v in h.items()}
-    query = "&".join(sorted("%s=%s" % (urllib.parse.quote(k, safe="-_.~"),
-                                       urllib.parse.quote(v, safe="-_.~"))
-                            for k, v in urllib.parse.parse_qsl(u.query, keep_blank_values=True)))
-    canonical = "\n".join([
-        method, urllib.parse.quote(u.path or "/", safe="/-_.~"), query,
-        "".join("%s:%s\n" % (n, lower[n]) for n in names), ";".join(names),
-        hashlib.sha256(body).hexdigest()])
-    scope = "%s/%s/%s/aws4_request" % (day, region, service)
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope,
-                         hashlib.sha256(canonical.encode()).hexdigest()])
-    key = _hmac(_hmac(_hmac(_hmac(("AWS4" + secret).encode(), day), region), service),
-                "aws4_request")
-    sig = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    h["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
-        access, scope, ";".join(names), sig)
-    del h["host"]  # urllib sets Host itself
-    return h
+def client(service):
+    """A cached boto3 client (clients are thread-safe; the health agent calls from two threads)."""
+    global _session
+    with _lock:
+        if service in _clients:
+            return _clients[service]
+        if _session is None:
+            _session = _boto_session()
+        # A client made without credentials would never get any: check first, and retry the
+        # whole lookup on the next call.
+        if _session.get_credentials() is None:
+            raise AwsError("no instance role credentials from the instance metadata service")
+        c = _session.client(
+            service,
+            # Route 53 is global: botocore signs it for us-east-1 whatever the session's region
+            # (credentialScope of its aws-global endpoint). Naming that region keeps the scope the
+            # same when a test points endpoint_url at a stand-in.
+            region_name="us-east-1" if service == "route53" else None,
+            endpoint_url=os.environ.get("LF_AWS_ENDPOINT_" + _ENDPOINT_VARS[service]) or None,
+            # No retries inside botocore: every caller has its own (the boot scripts' retry, the
+            # agent's next round), and a bounded call must stay bounded.
+            config=Config(connect_timeout=TIMEOUT, read_timeout=TIMEOUT,
+                          retries={"max_attempts": 0}))
+        _clients[service] = c
+        return c
 
 
-class Client:
-    def __init__(self):
-        self.region = os.environ.get("LF_AWS_REGION") or imds("meta-data/placement/region")
-        self.creds = credentials()
+def _call(service, method, **params):
+    """One API call; any failure becomes an AwsError naming the operation, never a parameter."""
+    c = client(service)
+    name = c.meta.method_to_api_mapping.get(method, method)  # describe_volumes -> DescribeVolumes
+    try:
+        return getattr(c, method)(**params)
+    except ClientError as e:
+        err = e.response.get("Error", {})
+        raise AwsError(" ".join(("%s: %s:" % (name, err.get("Code", "?")),
+                                 _one_line(err.get("Message", "")))).strip())
+    except ParamValidationError:  # its text quotes the values
+        raise AwsError("%s: invalid parameters" % name)
+    except BotoCoreError as e:
+        raise AwsError("%s: %s" % (name, _one_line(str(e))))
 
-    def call(self, service, method, path, headers, body=b"", region=None):
-        default = "https://%s.%s.amazonaws.com" % (service, self.region)
-        if service == "route53":
-            default = "https://route53.amazonaws.com"
-        base = os.environ.get("LF_AWS_ENDPOINT_" + service.upper(), default)
-        url = base.rstrip("/") + path
-        h = sign(method, url, region or self.region, service, headers, body, self.creds)
-        return _http(urllib.request.Request(url, data=body or None, method=method, headers=h))
 
-    # The query protocol (EC2, CloudWatch, Auto Scaling): a form-encoded body, an XML reply.
-    def query(self, service, version, params):
-        body = urllib.parse.urlencode(dict(params, Version=version)).encode()
-        xml = self.call(service, "POST", "/", {
-            "content-type": "application/x-www-form-urlencoded; charset=utf-8"}, body)
-        return ET.fromstring(xml)
+def _one_line(text):
+    return " ".join(str(text).split())[:300]
 
-    def ec2(self, params):
-        return self.query("ec2", "2016-11-15", params)
+
+def instance_id():
+    return imds("meta-data/instance-id").strip()
 
 
 def ssm_get(name, out):
-    c = Client()
-    body = json.dumps({"Name": name, "WithDecryption": True}).encode()
-    raw = c.call("ssm", "POST", "/", {"content-type": "application/x-amz-json-1.1",
-                                      "x-amz-target": "AmazonSSM.GetParameter"}, body)
-    value = json.loads(raw)["Parameter"]["Value"]
-    # O_EXCL: never follow or overwrite a file someone else put there; 0400 from the start.
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o400)
+    value = _call("ssm", "get_parameter", Name=name, WithDecryption=True)["Parameter"]["Value"]
+    # O_EXCL and O_NOFOLLOW: never follow or overwrite a file someone else put there; 0400 from
+    # the start, so the value is never readable by anyone else, not even for a moment.
+    try:
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o400)
+    except OSError as e:
+        raise AwsError("cannot create the output file: %s" % e.strerror)
     with os.fdopen(fd, "w") as f:
         f.write(value)
     print("wrote %s from %s" % (out, name), file=sys.stderr)
 
 
-def ec2_volume(vol):
-    root = Client().ec2({"Action": "DescribeVolumes", "VolumeId.1": vol})
-    item = root.find(".//%svolumeSet/%sitem" % (EC2_NS, EC2_NS))
-    if item is None:
-        raise AwsError("volume %s not found" % vol)
-    state = item.findtext(EC2_NS + "status")
-    att = item.find(".//%sattachmentSet/%sitem" % (EC2_NS, EC2_NS))
-    inst = att.findtext(EC2_NS + "instanceId") if att is not None else None
-    astate = att.findtext(EC2_NS + "status") if att is not None else None
-    print("%s %s %s" % (state, inst or "-", astate or "-"))
+def ec2_volume(volume):
+    vols = _call("ec2", "describe_volumes", VolumeIds=[volume])["Volumes"]
+    if not vols:
+        raise AwsError("DescribeVolumes: no such volume")
+    att = (vols[0].get("Attachments") or [{}])[0]
+    print("%s %s %s" % (vols[0]["State"], att.get("InstanceId") or "-", att.get("State") or "-"))
 
 
-def ec2_attach(vol, inst, device):
-    Client().ec2({"Action": "AttachVolume", "VolumeId": vol, "InstanceId": inst, "Device": device})
-    print("attach requested: %s -> %s as %s" % (vol, inst, device), file=sys.stderr)
+def ec2_attach(volume, instance, device):
+    _call("ec2", "attach_volume", VolumeId=volume, InstanceId=instance, Device=device)
+    print("attach requested: %s -> %s as %s" % (volume, instance, device), file=sys.stderr)
 
 
-def route53_upsert(zone, name, ip, ttl):
-    c = Client()
-    body = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"%s\">"
-            "<ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet><Name>%s</Name>"
-            "<Type>A</Type><TTL>%d</TTL><ResourceRecords><ResourceRecord><Value>%s</Value>"
-            "</ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch>"
-            "</ChangeResourceRecordSetsRequest>") % (R53_NS, name, int(ttl), ip)
-    xml = ET.fromstring(c.call("route53", "POST", "/2013-04-01/hostedzone/%s/rrset" % zone,
-                               {"content-type": "text/xml"}, body.encode(), region="us-east-1"))
-    change = (xml.findtext(".//{%s}Id" % R53_NS) or "").split("/")[-1]
-    for _ in range(30):  # bounded: Route 53 propagates private zones within seconds
-        got = ET.fromstring(c.call("route53", "GET", "/2013-04-01/change/%s" % change, {},
-                                   region="us-east-1"))
-        if got.findtext(".//{%s}Status" % R53_NS) == "INSYNC":
-            print("%s -> %s in sync" % (name, ip), file=sys.stderr)
-            return
-        time.sleep(2)
-    raise AwsError("route53 change %s not in sync after 60s" % change)
+def ec2_associate_address(allocation):
+    """Associates the Elastic IP with this instance; returns its public IP."""
+    # AllowReassociation: during a replacement the old instance may still hold the address
+    # (AssociateAddress in the EC2 API reference: it is then moved to this instance).
+    _call("ec2", "associate_address", AllocationId=allocation, InstanceId=instance_id(),
+          AllowReassociation=True)
+    addrs = _call("ec2", "describe_addresses", AllocationIds=[allocation])["Addresses"]
+    if not addrs or not addrs[0].get("PublicIp"):
+        raise AwsError("DescribeAddresses: the address has no public IP")
+    return addrs[0]["PublicIp"]
 
 
-# CloudWatch PutMetricData: metrics as [(name, value, unit)], each with the same dimensions.
-def put_metrics(client, namespace, metrics, dimensions):
-    p = {"Action": "PutMetricData", "Namespace": namespace}
-    for i, (name, value, unit) in enumerate(metrics, 1):
-        m = "MetricData.member.%d." % i
-        p.update({m + "MetricName": name, m + "Value": "%.10g" % value, m + "Unit": unit})
-        for j, (dname, dvalue) in enumerate(dimensions, 1):
-            p[m + "Dimensions.member.%d.Name" % j] = dname
-            p[m + "Dimensions.member.%d.Value" % j] = dvalue
-    client.query("monitoring", "2010-08-01", p)
+def route53_upsert(zone, name, ip, ttl, delay=2, attempts=30):
+    if not str(ttl).isdigit():
+        raise AwsError("TTL must be a whole number of seconds")
+    change = _call("route53", "change_resource_record_sets", HostedZoneId=zone, ChangeBatch={
+        "Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+            "Name": name, "Type": "A", "TTL": int(ttl), "ResourceRecords": [{"Value": ip}]}}]})
+    try:
+        # Bounded: a private zone's change is in sync within seconds; 30 x 2 s at most.
+        client("route53").get_waiter("resource_record_sets_changed").wait(
+            Id=change["ChangeInfo"]["Id"], WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
+    except WaiterError as e:
+        last = e.last_response or {}
+        status = (last.get("ChangeInfo") or {}).get("Status") or (
+            last.get("Error") or {}).get("Code") or "no answer"
+        raise AwsError("GetChange: not INSYNC after %d s (last: %s)" % (delay * attempts, status))
+    except BotoCoreError as e:
+        raise AwsError("GetChange: %s" % _one_line(str(e)))
+    print("%s -> %s in sync" % (name, ip), file=sys.stderr)
 
 
-# This instance's Auto Scaling group. Its aws:autoscaling:groupName tag is not in IMDS (instance
-# metadata tags are off), and user data cannot carry it (the group is created after the launch
-# template that holds the user data), so Auto Scaling is asked by instance id.
-def own_group_name(client):
-    inst = imds("meta-data/instance-id")
-    root = client.query("autoscaling", "2011-01-01", {
-        "Action": "DescribeAutoScalingInstances", "InstanceIds.member.1": inst})
-    name = root.findtext(".//{%s}AutoScalingGroupName" % AS_NS)
-    if not name:
-        raise AwsError("%s is in no Auto Scaling group" % inst)
-    return name
+def set_instance_health(status):
+    if status not in ("Healthy", "Unhealthy"):
+        raise ValueError("health status must be Healthy or Unhealthy")
+    # ShouldRespectGracePeriod: a node still inside its group's grace period (booting, syncing
+    # its first state) is left alone, as Auto Scaling's own checks would.
+    _call("autoscaling", "set_instance_health", InstanceId=instance_id(), HealthStatus=status,
+          ShouldRespectGracePeriod=True)
 
 
-COMMANDS = {"ssm-get": (ssm_get, 2), "ec2-volume": (ec2_volume, 1), "ec2-attach": (ec2_attach, 3),
-            "route53-upsert": (route53_upsert, 4), "imds": (lambda p: print(imds(p)), 1)}
+def put_metrics(namespace, metrics, dimensions):
+    """CloudWatch PutMetricData: metrics as [(name, value, unit)], each with the same dimensions
+    [(name, value)]."""
+    dims = [{"Name": n, "Value": v} for n, v in dimensions]
+    _call("cloudwatch", "put_metric_data", Namespace=namespace, MetricData=[
+        {"MetricName": n, "Value": float(v), "Unit": u, "Dimensions": dims} for n, v, u in metrics])
+
+
+def own_group_name():
+    """This instance's Auto Scaling group. Its aws:autoscaling:groupName tag is not in IMDS
+    (instance metadata tags are off), and user data cannot carry it (the group is created after
+    the launch template that holds the user data), so Auto Scaling is asked by instance id."""
+    found = _call("autoscaling", "describe_auto_scaling_instances",
+                  InstanceIds=[instance_id()])["AutoScalingInstances"]
+    if not found:
+        raise AwsError("DescribeAutoScalingInstances: this instance is in no Auto Scaling group")
+    return found[0]["AutoScalingGroupName"]
+
+
+COMMANDS = {
+    "ssm-get": (ssm_get, 2),
+    "ec2-volume": (ec2_volume, 1),
+    "ec2-attach": (ec2_attach, 3),
+    "ec2-associate-address": (lambda a: print(ec2_associate_address(a)), 1),
+    "route53-upsert": (route53_upsert, 4),
+    "set-instance-health": (set_instance_health, 1),
+    "imds": (lambda p: print(imds(p)), 1),
+}
 
 
 def main(argv):
@@ -209,7 +263,9 @@ def main(argv):
         return 2
     try:
         COMMANDS[argv[1]][0](*argv[2:])
-    except (AwsError, OSError, KeyError, ValueError, ET.ParseError) as e:
+    except (AwsError, OSError, KeyError, ValueError) as e:
+        # Every message is built above from the operation, AWS's code and message, or a fixed
+        # text (an IMDS error names the metadata path it asked for); never from a value.
         print("awsapi %s failed: %s" % (argv[1], e), file=sys.stderr)
         return 1
     return 0

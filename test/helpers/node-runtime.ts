@@ -104,7 +104,8 @@ export async function startAgent(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ proc: Proc; url: string }> {
   const proc = new Proc(
-    "python3",
+    // Debian's interpreter, as the unit runs it: python3-boto3 is installed for it only.
+    "/usr/bin/python3",
     [path.join(NODE_DIR, "health-agent.py"), ...args, "--port", "0"],
     // It imports awsapi.py: no __pycache__ left in the repository's scripts/node.
     { ...env, PYTHONDONTWRITEBYTECODE: "1" },
