@@ -15,10 +15,12 @@ export interface OperationsArgs extends UnitScope {
    */
   maintenanceHourUtc: number;
   config: Pick<RegionConfig, "maintenance" | "snapshots" | "rewardWatcher" | "alarms" | "livepeer">;
-  /** The node group's NLB, target group and ASG: their metrics feed alarms and the dashboard. */
+  /** The discovery NLB, its target group and the transcoder pool: alarms and the dashboard. */
   loadBalancerArnSuffix: pulumi.Input<string>;
   targetGroupArnSuffix: pulumi.Input<string>;
   nodeGroupName: pulumi.Input<string>;
+  /** The orchestrator slots' AZ letters (their metrics' Orchestrator dimension). */
+  orchestrators: string[];
   nodeGroupMaxSize: number;
 }
 
@@ -131,6 +133,7 @@ export class Operations extends pulumi.ComponentResource {
           loadBalancer: args.loadBalancerArnSuffix,
           targetGroup: args.targetGroupArnSuffix,
           nodeGroupName: args.nodeGroupName,
+          orchestrators: args.orchestrators,
           snapshotPolicyId: this.snapshots.policyId,
           crossRegionCopy: c.snapshots.crossRegionCopy !== undefined,
           restartSucceededRule: this.events.restartSucceededRule.name,

@@ -165,6 +165,7 @@ export class RegionUnit extends pulumi.ComponentResource {
         targetGroupArnSuffix: this.discovery.targetGroup.arnSuffix,
         nodeGroupName: this.transcoders.group.name,
         nodeGroupMaxSize: d.sizing.maxSize,
+        orchestrators: d.orchestrators.map((o) => o.az),
       },
       child,
     );

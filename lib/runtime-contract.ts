@@ -36,6 +36,18 @@ export const PORTS = {
   localRpc: 8547,
 } as const;
 
+/**
+ * How long an instance-local fault must last before the health agent marks its own instance
+ * Unhealthy (every `intervalSeconds`, `checks` in a row). Transcoders wait longer: after an
+ * orchestrator is replaced, go-livepeer reconnects with exponential backoff up to a minute
+ * (server/ot_rpc.go RunTranscoder: MaxInterval = time.Minute, +-50% jitter) plus the private
+ * name's 30 s TTL, so a healthy transcoder may be unlinked for about two minutes.
+ */
+export const FAULT_WATCH = {
+  orchestrator: { intervalSeconds: 30, checks: 6 },
+  transcoder: { intervalSeconds: 30, checks: 8 },
+} as const;
+
 /** Tag keys IAM conditions, the boot scripts, DLM and the maintenance window match on. */
 export const TAGS = {
   /** The stack name: which unit a resource belongs to. */
@@ -75,6 +87,10 @@ export const NODE_METRICS = {
    * -maxSessions auto is the sum of its connected transcoders' capacities.
    */
   maxSessions: "MaxSessions",
+  /** Per orchestrator: livepeer_transcoders_number, the transcoders registered with it. */
+  transcoders: "TranscodersConnected",
+  /** Per orchestrator: livepeer_transcoders_capacity, the sessions they registered. */
+  transcoderCapacity: "TranscoderCapacity",
   /** Chain node: seconds since the local chain head's timestamp. */
   chainHeadAgeSeconds: "ChainHeadAgeSeconds",
   /** Chain node: 1 when the local client is synced and fresh, else 0. */

@@ -27,8 +27,10 @@ export type Env = [string, EnvValue][];
 export function envLine(key: string, value: EnvValue): string {
   if (!/^LF_[A-Z0-9_]+$/.test(key)) throw new UnsafeValueError(`bad variable name ${key}`);
   const v = String(value);
-  if (!SAFE.test(v) || v.length > 512) {
-    throw new UnsafeValueError(`${key}: value has characters outside [A-Za-z0-9 ._:/@=+,-]`);
+  if (!SAFE.test(v) || v.length > 2048) {
+    throw new UnsafeValueError(
+      `${key}: value longer than 2048 or with characters outside [A-Za-z0-9 ._:/@=+,-]`,
+    );
   }
   return `${key}='${v}'`;
 }

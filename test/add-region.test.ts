@@ -101,13 +101,13 @@ describe("add-region", () => {
     const r = run(dir, "--fleet", "prod", "--region", "ap-southeast-1", "--from", "prod-us-east-1");
     expect(r.code, r.err).to.equal(0);
     const text = fs.readFileSync(path.join(dir, "Pulumi.prod-ap-southeast-1.yaml"), "utf8");
-    expect(text).to.include("# One NAT gateway per AZ: the busiest region pays for HA egress.");
+    expect(text).to.include("# One NAT gateway: only transcoders' boots and AWS API calls use it");
     expect(text).to.include("in ap-southeast-1");
     expect(text).not.to.include("in us-east-1");
     expect(text).to.include("availabilityZones: [a, b, c]");
     const config = parse(text) as { config: Record<string, Record<string, unknown>> };
     expect(config.config["livepeer-fleet:network"].cidr).to.equal("10.12.0.0/16");
-    expect(config.config["livepeer-fleet:network"].natStrategy).to.equal("perAz");
+    expect(config.config["livepeer-fleet:network"].natStrategy).to.equal("single");
     expect(config.config["livepeer-fleet:chainNode"].dataVolume).to.deep.equal({
       sizeGiB: 2000,
       iops: 6000,

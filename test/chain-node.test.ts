@@ -1,16 +1,27 @@
+// The chain node under the mock monitor, built in-process from the fixture config.
 import { expect } from "chai";
-import { evaluate, one, ofType, policyOf } from "./helpers/program";
+import { buildUnit } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
+import { one, ofType, policyOf } from "./helpers/program";
+import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 
-const e = evaluate("prod-us-east-1");
-const keyArn = "arn:aws:kms:us-east-1:123456789012:key/prod-us-east-1-keys-key-key-id";
+const keyArn = "arn:aws:kms:us-east-1:123456789012:key/test-us-east-1-keys-key-key-id";
 
-describe("chain node (prod-us-east-1)", () => {
-  const volume = one(e, "aws:ebs/volume:Volume", "-chain-data");
-  const asg = one(e, "aws:autoscaling/group:Group", "-chain-asg");
-  const lt = one(e, "aws:ec2/launchTemplate:LaunchTemplate", "-chain-lt");
+describe("chain node (fixture, in-process under the mock monitor)", () => {
+  let e: Evaluation;
+  let volume: RecordedResource;
+  let asg: RecordedResource;
+  let lt: RecordedResource;
+  before(async () => {
+    e = await buildUnit(fixtureDesign());
+    volume = one(e, "aws:ebs/volume:Volume", "-chain-data");
+    asg = one(e, "aws:autoscaling/group:Group", "-chain-asg");
+    lt = one(e, "aws:ec2/launchTemplate:LaunchTemplate", "-chain-lt");
+  });
 
   it("persistent gp3 data volume: sized from config, encrypted with the unit key, protected, tagged", () => {
     expect(volume.protect).to.equal(true);
+    expect(volume.retainOnDelete).to.equal(true);
     expect(volume.inputs).to.include({
       availabilityZone: "us-east-1a",
       type: "gp3",
@@ -21,7 +32,7 @@ describe("chain node (prod-us-east-1)", () => {
       kmsKeyId: keyArn,
     });
     expect(volume.inputs.tags).to.include({
-      "livepeer-fleet:unit": "prod-us-east-1",
+      "livepeer-fleet:unit": "test-us-east-1",
       "livepeer-fleet:role": "chain-data",
       "livepeer-fleet:snapshot": "daily",
     });
@@ -29,7 +40,7 @@ describe("chain node (prod-us-east-1)", () => {
 
   it("is an ASG of exactly one pinned to the volume's AZ, replaced old-first", () => {
     expect(asg.inputs).to.include({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
-    expect(asg.inputs.vpcZoneIdentifiers).to.deep.equal(["prod-us-east-1-net-private-a-id"]);
+    expect(asg.inputs.vpcZoneIdentifiers).to.deep.equal(["test-us-east-1-net-private-a-id"]);
     const prefs = (asg.inputs.instanceRefresh as { preferences: Record<string, unknown> })
       .preferences;
     expect(prefs.minHealthyPercentage).to.equal(0);
@@ -41,10 +52,10 @@ describe("chain node (prod-us-east-1)", () => {
     expect(root.ebs).to.include({ encrypted: "true", kmsKeyId: keyArn });
     expect(lt.inputs).not.to.have.property("keyName");
     expect(lt.inputs.iamInstanceProfile).to.deep.equal({
-      arn: "arn:aws:iam:us-east-1:123456789012:prod-us-east-1-chain-profile",
+      arn: "arn:aws:iam:us-east-1:123456789012:test-us-east-1-chain-profile",
     });
     const ssm = ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find(
-      (a) => a.name === "prod-us-east-1-chain-ssm-core",
+      (a) => a.name === "test-us-east-1-chain-ssm-core",
     );
     expect(ssm?.inputs.policyArn).to.equal("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
     expect(lt.inputs.tagSpecifications).to.deep.include({
@@ -56,15 +67,15 @@ describe("chain node (prod-us-east-1)", () => {
     });
   });
 
-  it("only the node group reaches the RPC proxy and redeemer; nothing from the internet by default", () => {
+  it("only the orchestrators reach the RPC proxy and redeemer; nothing from the internet by default", () => {
     const rules = ofType(e, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
-      (r) => r.name.startsWith("prod-us-east-1-chain-"),
+      (r) => r.name.startsWith("test-us-east-1-chain-"),
     );
     expect(
       rules.map((r) => [r.inputs.fromPort, r.inputs.referencedSecurityGroupId]),
     ).to.have.deep.members([
-      [8545, "prod-us-east-1-nodes-sg-id"],
-      [8935, "prod-us-east-1-nodes-sg-id"],
+      [8545, "test-us-east-1-orch-sg-id"],
+      [8935, "test-us-east-1-orch-sg-id"],
     ]);
     for (const r of rules) expect(r.inputs).not.to.have.property("cidrIpv4");
   });
@@ -76,7 +87,7 @@ describe("chain node (prod-us-east-1)", () => {
     for (const s of attach) {
       expect(s.Condition).to.have.nested.property(
         "StringEquals.aws:ResourceTag/livepeer-fleet:unit",
-        "prod-us-east-1",
+        "test-us-east-1",
       );
     }
     expect(attach.map((s) => s.Resource)).to.have.members([
@@ -85,7 +96,7 @@ describe("chain node (prod-us-east-1)", () => {
     ]);
     const dns = doc.Statement.find((s) => s.Sid === "PublishOwnAddress")!;
     expect(JSON.stringify(dns.Condition)).to.include(
-      "chain.prod-us-east-1.livepeer-fleet.internal",
+      "chain.test-us-east-1.livepeer-fleet.internal",
     );
   });
 
@@ -94,8 +105,8 @@ describe("chain node (prod-us-east-1)", () => {
     const read = doc.Statement.find((s) => s.Sid === "ReadOrchestratorIdentity")!;
     expect(read.Action).to.deep.equal(["ssm:GetParameter"]);
     expect(read.Resource).to.deep.equal([
-      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/prod-us-east-1/orchestrator/keystore",
-      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/prod-us-east-1/orchestrator/passphrase",
+      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/test-us-east-1/orchestrator/keystore",
+      "arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/test-us-east-1/orchestrator/passphrase",
     ]);
     const decrypt = doc.Statement.find((s) => s.Sid === "DecryptThroughSsmOnly")!;
     expect(decrypt.Resource).to.equal(keyArn);
@@ -104,13 +115,13 @@ describe("chain node (prod-us-east-1)", () => {
     });
     const attached = ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter(
       (a) =>
-        a.inputs.policyArn === "arn:aws:iam:us-east-1:123456789012:prod-us-east-1-identity-read",
+        a.inputs.policyArn === "arn:aws:iam:us-east-1:123456789012:test-us-east-1-identity-read",
     );
-    expect(attached.map((a) => a.name)).to.deep.equal(["prod-us-east-1-chain-identity"]);
+    expect(attached.map((a) => a.name)).to.deep.equal(["test-us-east-1-chain-identity"]);
   });
 
-  it("a configured P2P port moves the node to a public subnet and opens exactly that port", () => {
-    const p2p = evaluate("prod-eu-west-1", { "livepeer-fleet:chainNode": { p2pPort: 30303 } });
+  it("a configured P2P port moves the node to a public subnet and opens exactly that port", async () => {
+    const p2p = await buildUnit(fixtureDesign({ chainNode: { p2pPort: 30303 } }));
     const rules = ofType(p2p, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter(
       (r) => r.name.includes("-chain-p2p-"),
     );
@@ -122,6 +133,6 @@ describe("chain node (prod-us-east-1)", () => {
     ]);
     expect(
       one(p2p, "aws:autoscaling/group:Group", "-chain-asg").inputs.vpcZoneIdentifiers,
-    ).to.deep.equal(["prod-eu-west-1-net-public-a-id"]);
+    ).to.deep.equal(["test-us-east-1-net-public-a-id"]);
   });
 });

@@ -6,7 +6,10 @@ import {
 import { ElbSender } from "../lib/gate/wait";
 import { main } from "../scripts/deploy-gate";
 import { GATE_COMMAND } from "../components/deploy-gate";
-import { evaluate, one } from "./helpers/program";
+import { one } from "./helpers/program";
+import { buildUnit } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
+import type { Evaluation } from "../lib/plan/evaluate";
 
 const ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/0123456789abcdef";
 
@@ -122,32 +125,47 @@ describe("deploy gate", () => {
     expect(elb.calls).to.equal(0);
   });
 
-  describe("in the region unit (mock monitor)", () => {
-    const e = evaluate("prod-us-east-1");
+  describe("in the region unit (fixture, in-process under the mock monitor)", () => {
+    let e: Evaluation;
+    before(async () => {
+      e = await buildUnit(fixtureDesign());
+    });
 
-    it("runs the gate script after the node group with its values in the environment", () => {
+    it("runs the gate script after every serving group with its values in the environment", () => {
       const cmd = one(e, "command:local:Command", "-gate-wait");
       expect(cmd.inputs.create).to.equal(GATE_COMMAND);
       expect(cmd.inputs.environment).to.deep.equal({
-        GATE_TARGET_GROUP_ARN: "arn:aws:lb:us-east-1:123456789012:prod-us-east-1-nodes-tg",
+        GATE_TARGET_GROUP_ARN: "arn:aws:lb:us-east-1:123456789012:test-us-east-1-disc-tg",
         GATE_REGION: "us-east-1",
+        // Every orchestrator in discovery.
         GATE_EXPECTED_HEALTHY: "2",
         GATE_TIMEOUT_SECONDS: "1200",
       });
-      const asg = one(e, "aws:autoscaling/group:Group", "-nodes-asg");
-      const tg = one(e, "aws:lb/targetGroup:TargetGroup", "-nodes-tg");
-      const chain = one(e, "aws:autoscaling/group:Group", "-chain-asg");
-      expect(cmd.dependsOn).to.include.members([asg.urn, tg.urn, chain.urn]);
-      expect(cmd.provider).to.match(/pulumi:providers:command::prod-us-east-1-gate-command::/);
+      const groups = ["-orch-a-asg", "-orch-b-asg", "-tc-asg", "-chain-asg"].map(
+        (g) => one(e, "aws:autoscaling/group:Group", g).urn,
+      );
+      const tg = one(e, "aws:lb/targetGroup:TargetGroup", "-disc-tg");
+      expect(cmd.dependsOn).to.include.members([...groups, tg.urn]);
+      expect(cmd.provider).to.match(/pulumi:providers:command::test-us-east-1-gate-command::/);
     });
 
-    it("re-runs when the launch templates, the ASG or its sizes change", () => {
+    it("re-runs when a launch template, the pool or its sizes change", () => {
       const cmd = one(e, "command:local:Command", "-gate-wait");
-      expect(cmd.inputs.triggers).to.deep.equal([1, "prod-us-east-1-nodes-asg-id", 2, 8, 1]);
+      const s = fixtureDesign().sizing;
+      // orchestrator a, b, transcoder launch template versions; the pool; its sizes; the chain's.
+      expect(cmd.inputs.triggers).to.deep.equal([
+        1,
+        1,
+        1,
+        "test-us-east-1-tc-asg-id",
+        s.minSize,
+        s.maxSize,
+        1,
+      ]);
     });
 
-    it("can be turned off per stack", () => {
-      const off = evaluate("prod-us-east-1", { "livepeer-fleet:deployGate": { enabled: false } });
+    it("can be turned off per stack", async () => {
+      const off = await buildUnit(fixtureDesign({ deployGate: { enabled: false } }));
       expect(off.resources.filter((r) => r.type === "command:local:Command")).to.have.length(0);
     });
   });

@@ -346,11 +346,12 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
     }
 
     const transcoder = (
-      o: { smi?: string; port?: number; status?: string; watch?: string[] } = {},
+      o: { smi?: string; port?: number; status?: string; watch?: string[]; cpu?: boolean } = {},
     ) =>
       agent([
         ...["--mode", "transcoder", "--status-url", o.status ?? lp.statusUrl],
         ...["--orch-addr", `127.0.0.1:${o.port ?? orchPort}`, "--nvidia-smi", o.smi ?? smiOk],
+        ...(o.cpu ? [] : ["--gpu"]),
         ...(o.watch ?? IDLE_WATCH),
       ]);
 
@@ -361,6 +362,17 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
       expect(Object.keys(r.body.checks)).to.have.members(["livepeer", "gpu", "orchestrator"]);
       expect(r.body.checks.orchestrator.detail).to.equal(`connected to 127.0.0.1:${orchPort}`);
       expect(r.body.checks.gpu.detail).to.equal("1 GPU(s)");
+    });
+
+    it("a CPU transcoder (no --gpu) neither checks nor reports a GPU", async function () {
+      await connect();
+      const url = await transcoder({ smi: smiNone, cpu: true, watch: WATCH });
+      const r = await ask(url);
+      expect(r.code, JSON.stringify(r.body)).to.equal(200);
+      expect(Object.keys(r.body.checks)).to.have.members(["livepeer", "orchestrator"]);
+      const f = await afterChecks(url, N + 2);
+      expect(f.streaks).to.deep.equal({ livepeer_down: 0, orchestrator_link: 0 });
+      expect(autoscaling.calls).to.deep.equal([]);
     });
 
     it("503 orchestrator when no connection to the orchestrator is ESTABLISHED", async function () {

@@ -10,8 +10,12 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { gunzipSync } from "node:zlib";
-import { METRIC_NAMESPACE, NODE_METRICS, UNIT_DIMENSION } from "../lib/runtime-contract";
+import {
+  METRIC_NAMESPACE,
+  NODE_METRICS,
+  ORCHESTRATOR_DIMENSION,
+  UNIT_DIMENSION,
+} from "../lib/runtime-contract";
 import {
   AwsCall,
   AwsStandIn,
@@ -32,7 +36,9 @@ import {
   startChain,
   waitFor,
 } from "./helpers/node-runtime";
-import { evaluate, ofType, one, policyOf } from "./helpers/program";
+import { ofType, one, policyOf } from "./helpers/program";
+import { buildUnit } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
 import type { Evaluation } from "../lib/plan/evaluate";
 
 interface Datum {
@@ -96,15 +102,12 @@ async function afterRounds(url: string, n: number): Promise<PublishState> {
 
 const logLines = (p: Proc, re: RegExp) => p.out.split("\n").filter((l) => re.test(l));
 
-/**
- * The orchestrator's CloudWatch names, as the user data renders them (flags). Test names for
- * the three the runtime contract does not name yet: any name given is the name published.
- */
+/** The orchestrator's CloudWatch names, as the user data renders them (flags). */
 const ORCH_NAMES = {
   sessions: NODE_METRICS.currentSessions,
-  maxSessions: "TestMaxSessions",
-  transcoders: "TestTranscoders",
-  transcoderCapacity: "TestTranscoderCapacity",
+  maxSessions: NODE_METRICS.maxSessions,
+  transcoders: NODE_METRICS.transcoders,
+  transcoderCapacity: NODE_METRICS.transcoderCapacity,
 };
 
 describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-livepeer stand-ins)", function () {
@@ -253,7 +256,7 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
         unit: "Count",
         dimensions: [
           [UNIT_DIMENSION, "prod-test"],
-          ["Orchestrator", "a"],
+          [ORCHESTRATOR_DIMENSION, "a"],
         ],
       })),
     );
@@ -359,11 +362,10 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
   });
 });
 
-describe("instance roles may publish the fleet's metrics only (prod-us-east-1 under the mock monitor)", function () {
+describe("instance roles may publish the fleet's metrics only (fixture unit under the mock monitor)", function () {
   let e: Evaluation;
-  before(function () {
-    // In a hook: a program that fails to build fails these tests, not the publishing suite above.
-    e = evaluate("prod-us-east-1");
+  before(async function () {
+    e = await buildUnit(fixtureDesign());
   });
   const publish = {
     Sid: "PublishFleetMetrics",
@@ -373,31 +375,31 @@ describe("instance roles may publish the fleet's metrics only (prod-us-east-1 un
     Resource: "*",
     Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
   };
+  const statements = (suffix: string) =>
+    policyOf(one(e, "aws:iam/rolePolicy:RolePolicy", suffix)).Statement;
 
-  it("orchestrator nodes: PutMetricData in LivepeerFleet, and finding their own group", function () {
-    const p = one(e, "aws:iam/rolePolicy:RolePolicy", "-nodes-metrics");
-    expect(p.inputs.role).to.equal("prod-us-east-1-nodes-role-id");
-    expect(policyOf(p).Statement).to.deep.equal([
-      publish,
-      {
-        Sid: "FindOwnAutoScalingGroup",
-        Effect: "Allow",
-        Action: "autoscaling:DescribeAutoScalingInstances",
-        Resource: "*",
-      },
-    ]);
+  it("orchestrators: PutMetricData in LivepeerFleet, and reporting their own instance's health", function () {
+    for (const slot of ["a", "b"]) {
+      const s = statements(`-orch-${slot}-self`);
+      expect(s).to.deep.include(publish);
+      expect(s.find((x) => x.Sid === "ReportOwnInstanceHealth")).to.deep.include({
+        Action: "autoscaling:SetInstanceHealth",
+        Condition: { StringEquals: { "aws:ResourceTag/livepeer-fleet:unit": "test-us-east-1" } },
+      });
+    }
   });
 
-  it("chain node: PutMetricData in LivepeerFleet, nothing else", function () {
+  it("transcoders publish nothing; the chain node: PutMetricData in LivepeerFleet, nothing else", function () {
+    expect(statements("-tc-self").map((x) => x.Action)).not.to.include("cloudwatch:PutMetricData");
     const p = one(e, "aws:iam/rolePolicy:RolePolicy", "-chain-metrics");
-    expect(p.inputs.role).to.equal("prod-us-east-1-chain-role-id");
+    expect(p.inputs.role).to.equal("test-us-east-1-chain-role-id");
     expect(policyOf(p).Statement).to.deep.equal([publish]);
   });
 
   /** LF_HEALTH_ARGS as each launch template's user data renders it. */
   const healthArgs = () =>
     ofType(e, "aws:ec2/launchTemplate:LaunchTemplate").map((lt) => {
-      const script = gunzipSync(Buffer.from(String(lt.inputs.userData), "base64")).toString();
+      const script = Buffer.from(String(lt.inputs.userData), "base64").toString();
       return { name: lt.name, args: /^LF_HEALTH_ARGS='(.*)'$/m.exec(script)?.[1] ?? "" };
     });
 
@@ -405,24 +407,40 @@ describe("instance roles may publish the fleet's metrics only (prod-us-east-1 un
     requireBoto3(this);
     for (const { name, args } of healthArgs()) {
       expect(args, `${name}: LF_HEALTH_ARGS`).not.to.equal("");
+      // A transcoder's orchestrator comes from boot.env (boot-transcoder.sh picks it at boot).
+      const extra = name.endsWith("-tc-lt") ? ["--orch-addr", "o-a.example.internal:8935"] : [];
       // Rendered values are checked against [A-Za-z0-9 ._:/@=+,-] (lib/userdata.ts): words split on spaces.
       const r = spawnSync(
         SYSTEM_PYTHON,
-        [path.join(NODE_DIR, "health-agent.py"), ...args.split(" "), "--check-args"],
+        [path.join(NODE_DIR, "health-agent.py"), ...args.split(" "), ...extra, "--check-args"],
         { encoding: "utf8", timeout: 10000 },
       );
       expect(r.status, `${name}: ${r.stderr.slice(r.stderr.indexOf("error:"))}`).to.equal(0);
     }
   });
 
-  it("the chain node publishes under the runtime contract's namespace, dimension and names", function () {
-    const chain = healthArgs().find((h) => h.name.endsWith("-chain-lt"));
-    expect(chain?.args.split(" ")).to.include.members([
+  it("publishes under the runtime contract's namespace, dimensions and names", function () {
+    const args = (suffix: string) =>
+      healthArgs()
+        .find((h) => h.name.endsWith(suffix))!
+        .args.split(" ");
+    expect(args("-chain-lt")).to.include.members([
       "--publish",
       METRIC_NAMESPACE,
-      `${UNIT_DIMENSION}=prod-us-east-1`,
+      `${UNIT_DIMENSION}=test-us-east-1`,
       NODE_METRICS.chainSynced,
       NODE_METRICS.chainHeadAgeSeconds,
     ]);
+    expect(args("-orch-b-lt")).to.include.members([
+      "--publish",
+      METRIC_NAMESPACE,
+      `${UNIT_DIMENSION}=test-us-east-1`,
+      `${ORCHESTRATOR_DIMENSION}=b`,
+      NODE_METRICS.currentSessions,
+      NODE_METRICS.maxSessions,
+      NODE_METRICS.transcoders,
+      NODE_METRICS.transcoderCapacity,
+    ]);
+    expect(args("-tc-lt")).not.to.include("--publish");
   });
 });

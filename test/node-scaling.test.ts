@@ -67,7 +67,9 @@ describe("transcoder pool scaling (fixture, in-process under the mock monitor)",
     };
     expect(tt.targetValue).to.equal(plan.targetSessionsPerNode);
     const queries = tt.customizedMetricSpecification.metrics;
-    const byId = Object.fromEntries(queries.map((q) => [q.id, q]));
+    const byId: Record<string, Record<string, unknown>> = Object.fromEntries(
+      queries.map((q) => [String(q.id), q]),
+    );
     for (const slot of ["a", "b"]) {
       expect(byId[`s_${slot}`]).to.deep.equal({
         id: `s_${slot}`,

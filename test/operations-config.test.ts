@@ -20,13 +20,18 @@ describe("operations config (schema and derived defaults)", () => {
       scheduleMinutes: 10,
     });
     expect(c.rewardWatcher.gasAccounts).to.deep.equal([minimal.livepeer.orchestratorAddress]);
-    expect(c.alarms.minHealthyTargets).to.equal(1);
+    // Every orchestrator (two by default) should be in discovery.
+    expect(c.alarms.minHealthyTargets).to.equal(2);
     expect(c.alarms.subscriptions).to.deep.equal([]);
   });
 
-  it("takes the healthy-target floor from the node group's minimum", () => {
+  it("takes the healthy-target floor from the number of orchestrators", () => {
     const c = resolveDerived(
-      RegionConfigSchema.parse({ ...minimal, nodeGroup: { minSize: 3, maxSize: 6 } }),
+      RegionConfigSchema.parse({
+        ...minimal,
+        network: { cidr: "10.20.0.0/16", availabilityZones: ["a", "b", "c"] },
+        orchestrators: { count: 3 },
+      }),
       "prod-ap-south-1",
     );
     expect(c.alarms.minHealthyTargets).to.equal(3);
@@ -55,7 +60,7 @@ describe("operations config (schema and derived defaults)", () => {
     ]);
   });
 
-  it("rejects a minimum healthy count the node group can never reach", () => {
+  it("rejects a minimum healthy count the orchestrators can never reach", () => {
     const r = RegionConfigSchema.safeParse({ ...minimal, alarms: { minHealthyTargets: 9 } });
     expect(r.success).to.equal(false);
     expect(r.error!.issues.map((i) => i.path.join("."))).to.deep.equal([

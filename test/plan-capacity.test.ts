@@ -98,8 +98,8 @@ describe("npm run plan: capacity and cost of the shipped stacks", () => {
 
   it("prints the orchestrators, the pool, the hourly table and each cost line", () => {
     const text = plan("--stack", "prod-us-east-1");
-    expect(text).to.match(/^  orchestrators: 3 x c6in\.large$/m);
-    expect(text).to.match(/^    a: -serviceAddr ec2-.*:8935, transcoders dial o-a\./m);
+    expect(text).to.match(/^ {2}orchestrators: 3 x c6in\.large$/m);
+    expect(text).to.match(/^ {4}a: -serviceAddr ec2-.*:8935, transcoders dial o-a\./m);
     expect(text).to.include("hour  streams      demand  transcoders    capacity  util");
     expect(text).to.match(/maintenance hour: 09:00 UTC/);
     for (const line of [

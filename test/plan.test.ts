@@ -61,7 +61,7 @@ describe("npm run plan", () => {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^prod-eu-west-1 {2}\(region unit, eu-west-1\)/);
     expect(r.stdout).to.match(/reachable from the internet:\n {4}8935\/tcp/);
-    expect(r.stdout).to.match(/node group: g5\.xlarge, min \d+, max 4/);
+    expect(r.stdout).to.match(/transcoders: g5\.xlarge, \d+ sessions each .*, min \d+, max 4/);
     expect(r.stdout).not.to.include("prod-us-east-1");
   });
 

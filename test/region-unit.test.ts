@@ -1,9 +1,17 @@
+// The region unit's network and key under the mock monitor, built in-process from the fixture.
 import { expect } from "chai";
-import { evaluate, one, ofType, policyOf } from "./helpers/program";
+import { buildUnit } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
+import { one, ofType, policyOf } from "./helpers/program";
+import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 
-describe("region unit (prod-us-east-1 under the mock monitor)", () => {
-  const e = evaluate("prod-us-east-1");
-  const key = one(e, "aws:kms/key:Key", "-keys-key");
+describe("region unit (fixture, in-process under the mock monitor)", () => {
+  let e: Evaluation;
+  let key: RecordedResource;
+  before(async () => {
+    e = await buildUnit(fixtureDesign({ network: { natStrategy: "perAz" } }));
+    key = one(e, "aws:kms/key:Key", "-keys-key");
+  });
 
   it("creates every AWS resource through the unit's explicit regional provider", () => {
     const providers = ofType(e, "pulumi:providers:aws");
@@ -13,7 +21,7 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
     expect(aws.length).to.be.greaterThan(40);
     for (const r of aws) {
       expect(r.provider, `${r.name} provider`).to.match(
-        /pulumi:providers:aws::prod-us-east-1-aws::/,
+        /pulumi:providers:aws::test-us-east-1-aws::/,
       );
     }
   });
@@ -23,18 +31,18 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
     const byName = Object.fromEntries(subnets.map((s) => [s.name, s.inputs]));
     expect(Object.keys(byName)).to.have.members(
       ["a", "b", "c"].flatMap((az) => [
-        `prod-us-east-1-net-public-${az}`,
-        `prod-us-east-1-net-private-${az}`,
+        `test-us-east-1-net-public-${az}`,
+        `test-us-east-1-net-private-${az}`,
       ]),
     );
-    expect(byName["prod-us-east-1-net-public-b"]).to.include({
+    expect(byName["test-us-east-1-net-public-b"]).to.include({
       availabilityZone: "us-east-1b",
-      cidrBlock: "10.10.16.0/20",
+      cidrBlock: "10.20.16.0/20",
       mapPublicIpOnLaunch: false,
     });
-    expect(byName["prod-us-east-1-net-private-c"]).to.include({
+    expect(byName["test-us-east-1-net-private-c"]).to.include({
       availabilityZone: "us-east-1c",
-      cidrBlock: "10.10.160.0/20",
+      cidrBlock: "10.20.160.0/20",
     });
   });
 
@@ -60,7 +68,7 @@ describe("region unit (prod-us-east-1 under the mock monitor)", () => {
     expect(key.protect).to.equal(true);
     expect(key.inputs.enableKeyRotation).to.equal(true);
     const alias = one(e, "aws:kms/alias:Alias", "-keys-alias");
-    expect(alias.inputs.name).to.equal("alias/livepeer-fleet/prod-us-east-1");
+    expect(alias.inputs.name).to.equal("alias/livepeer-fleet/test-us-east-1");
   });
 
   it("lets EC2/EBS, SSM, Auto Scaling, DLM and CloudWatch Logs use the key", () => {

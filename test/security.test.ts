@@ -52,6 +52,8 @@ function withExtra(
     provider: "p",
     custom: true,
     protect: false,
+    retainOnDelete: false,
+    deleteBeforeReplace: false,
     ignoreChanges: [],
     dependsOn: [],
     inputs,

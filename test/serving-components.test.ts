@@ -79,6 +79,7 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       for (const az of ["a", "b"]) {
         const eip = byName(e, T.eip, `-orch-${az}-eip`);
         expect(eip.protect).to.equal(true);
+        expect(eip.retainOnDelete).to.equal(true);
         expect(eip.inputs.tags).to.include({
           "livepeer-fleet:unit": "test-us-east-1",
           "livepeer-fleet:role": "orchestrator",
@@ -160,8 +161,11 @@ describe("serving path components (fixture, in-process under the mock monitor)",
         port: "8936",
         path: "/healthz",
       });
-      // Depends on the internet route (InvalidSubnet race) and is replaced delete-first.
+      // Depends on the internet route (InvalidSubnet race) and is replaced delete-first: its
+      // explicit name must be free for the replacement.
       expect(nlb.dependsOn.some((u) => u.endsWith("-net-public-rt"))).to.equal(true);
+      expect(nlb.deleteBeforeReplace).to.equal(true);
+      expect(tg.deleteBeforeReplace).to.equal(true);
     });
 
     it("writes this region's latency alias for the fleet name, evaluating target health", function () {

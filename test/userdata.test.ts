@@ -169,6 +169,30 @@ describe("user data rendering", function () {
   });
 });
 
+describe("the health agent's command line of each kind, checked by the agent itself", function () {
+  for (const kind of Object.keys(envs)) {
+    it(`${kind}: LF_HEALTH_ARGS (plus boot.env's extra args) pass health-agent.py --check-args`, function () {
+      const env = asMap(envs[kind]);
+      const extra =
+        kind === "transcoder"
+          ? ["--orch-addr", "o-a.test-us-east-1.livepeer-fleet.internal:8935"]
+          : [];
+      const r = spawnSync(
+        "/usr/bin/python3",
+        [
+          path.join(NODE_DIR, "health-agent.py"),
+          ...env.LF_HEALTH_ARGS.split(" "),
+          ...extra,
+          "--check-args",
+        ],
+        { encoding: "utf8" },
+      );
+      expect(r.status, `${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.include(`health agent arguments ok (${kind})`);
+    });
+  }
+});
+
 describe("go-livepeer command lines (units + env) against go-livepeer's own flags", function () {
   const orch = flagsOf(execStart("livepeer-orchestrator.service", asMap(envs.orchestrator)));
   const tc = flagsOf(

@@ -1,16 +1,18 @@
-// The reward watcher Lambda, the alarms with their SNS topic, and the dashboard, as the real
-// program registers them under the mock monitor.
+// The reward watcher Lambda, the alarms with their SNS topic, and the dashboard, built in-process
+// from the fixture config under the mock monitor.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import { PROJECT_DIR, evaluate, one, ofType, policyOf } from "./helpers/program";
+import { PROJECT_DIR, one, ofType, policyOf } from "./helpers/program";
+import { buildUnit } from "./helpers/components";
+import { fixtureDesign } from "./fixtures/region";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 import { METRIC_NAMESPACE, NODE_METRICS, WATCHER_METRICS } from "../lib/runtime-contract";
 import { knownMetrics } from "../lib/monitoring/aws-metrics";
 import { MetricRow, metricRows } from "../lib/monitoring/dashboard";
 import { bundleWatcher } from "../lib/watcher/bundle";
 
-const STACK = "prod-us-east-1";
+const STACK = "test-us-east-1";
 const ACCOUNT = "123456789012";
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${STACK}-keys-key-key-id`;
 const PARAM = `/livepeer-fleet/${STACK}/watcher/rpc-url`;
@@ -35,10 +37,16 @@ function alarms(e: Evaluation): Record<string, RecordedResource> {
 }
 
 describe("reward watcher Lambda under the mock monitor", () => {
-  const e = evaluate(STACK);
-  const fn = one(e, "aws:lambda/function:Function", "-ops-watcher-fn");
-  const policy = one(e, "aws:iam/rolePolicy:RolePolicy", "-ops-watcher-policy");
-  const logs = one(e, "aws:cloudwatch/logGroup:LogGroup", "-ops-watcher-logs");
+  let e: Evaluation;
+  let fn: RecordedResource;
+  let policy: RecordedResource;
+  let logs: RecordedResource;
+  before(async () => {
+    e = await buildUnit(fixtureDesign());
+    fn = one(e, "aws:lambda/function:Function", "-ops-watcher-fn");
+    policy = one(e, "aws:iam/rolePolicy:RolePolicy", "-ops-watcher-policy");
+    logs = one(e, "aws:cloudwatch/logGroup:LogGroup", "-ops-watcher-logs");
+  });
 
   it("gets its settings from the environment: the parameter's name, never an RPC URL", () => {
     const env = (fn.inputs.environment as { variables: Record<string, string> }).variables;
@@ -163,8 +171,8 @@ const EXPECTED: Record<
     1,
     "breaching",
     {
-      LoadBalancer: `net/${STACK}-nodes-nlb/0123456789abcdef`,
-      TargetGroup: `targetgroup/${STACK}-nodes-tg/0123456789abcdef`,
+      LoadBalancer: `net/${STACK}-disc/0123456789abcdef`,
+      TargetGroup: `targetgroup/${STACK}-orch/0123456789abcdef`,
     },
   ],
   "healthy-targets-low": [
@@ -175,8 +183,8 @@ const EXPECTED: Record<
     2,
     "missing",
     {
-      LoadBalancer: `net/${STACK}-nodes-nlb/0123456789abcdef`,
-      TargetGroup: `targetgroup/${STACK}-nodes-tg/0123456789abcdef`,
+      LoadBalancer: `net/${STACK}-disc/0123456789abcdef`,
+      TargetGroup: `targetgroup/${STACK}-orch/0123456789abcdef`,
     },
   ],
   "chain-lagging": [
@@ -229,17 +237,23 @@ const EXPECTED: Record<
     "GroupDesiredCapacity",
     "Minimum",
     "GreaterThanOrEqualToThreshold",
-    8,
+    6,
     "missing",
-    { AutoScalingGroupName: `${STACK}-nodes-asg-physical` },
+    { AutoScalingGroupName: `${STACK}-tc-asg-physical` },
   ],
 };
 
 describe("alarms and their SNS topic under the mock monitor", () => {
-  const e = evaluate(STACK);
-  const a = alarms(e);
-  const topic = one(e, "aws:sns/topic:Topic", "-ops-alarms-topic");
-  const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:${topic.name}`;
+  let e: Evaluation;
+  let a: Record<string, RecordedResource>;
+  let topic: RecordedResource;
+  let topicArn: string;
+  before(async () => {
+    e = await buildUnit(fixtureDesign());
+    a = alarms(e);
+    topic = one(e, "aws:sns/topic:Topic", "-ops-alarms-topic");
+    topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:${topic.name}`;
+  });
 
   it("has exactly the issue's alarms (plus inactive orchestrator), nothing unaccounted for", () => {
     expect(Object.keys(a)).to.have.members(Object.keys(EXPECTED));
@@ -291,26 +305,39 @@ describe("alarms and their SNS topic under the mock monitor", () => {
   });
 });
 
-describe("alarm thresholds and subscriptions from config (eu-west-1 with overrides)", () => {
-  const e = evaluate("prod-eu-west-1", {
-    "livepeer-fleet:alarms": {
-      rewardNotCalledRoundFraction: 0.4,
-      minGasBalanceEth: 0.2,
-      chainLagMinutes: 15,
-      subscriptions: [
-        { protocol: "email", endpoint: "ops@example.com" },
-        { protocol: "https", endpoint: "https://pager.example.com/hook" },
-      ],
-    },
-    "livepeer-fleet:rewardWatcher": { scheduleMinutes: 5 },
+describe("alarm thresholds and subscriptions from config (fixture with overrides)", () => {
+  let e: Evaluation;
+  let a: Record<string, RecordedResource>;
+  before(async () => {
+    e = await buildUnit(
+      fixtureDesign({
+        orchestrators: { count: 1 },
+        nodeGroup: { maxSize: 4 },
+        demand: {
+          peakStreams: [
+            20, 22, 20, 15, 10, 5, 4, 3, 3, 4, 5, 6, 8, 10, 12, 13, 14, 15, 16, 17, 18, 19, 20, 20,
+          ],
+        },
+        alarms: {
+          rewardNotCalledRoundFraction: 0.4,
+          minGasBalanceEth: 0.2,
+          chainLagMinutes: 15,
+          subscriptions: [
+            { protocol: "email", endpoint: "ops@example.com" },
+            { protocol: "https", endpoint: "https://pager.example.com/hook" },
+          ],
+        },
+        rewardWatcher: { scheduleMinutes: 5 },
+      }),
+    );
+    a = alarms(e);
   });
-  const a = alarms(e);
 
   it("takes every threshold from config", () => {
     expect(a["reward-not-called"].inputs).to.include({ threshold: 0.4, period: 300 });
     expect(a["gas-balance-low"].inputs.threshold).to.equal(0.2);
     expect(a["chain-down"].inputs.evaluationPeriods).to.equal(15);
-    // minSize 1: "fewer than N healthy" would duplicate "no healthy targets".
+    // One orchestrator: "fewer than N healthy" would duplicate "no healthy targets".
     expect(a["healthy-targets-low"]).to.equal(undefined);
     expect(a["node-group-at-max"].inputs.threshold).to.equal(4);
   });
@@ -326,10 +353,15 @@ describe("alarm thresholds and subscriptions from config (eu-west-1 with overrid
 });
 
 describe("dashboard under the mock monitor", () => {
-  const e = evaluate(STACK);
-  const d = one(e, "aws:cloudwatch/dashboard:Dashboard", "-ops-dashboard-dashboard");
-  const body = JSON.parse(String(d.inputs.dashboardBody)) as Parameters<typeof metricRows>[0];
-  const rows: MetricRow[] = metricRows(body);
+  let d: RecordedResource;
+  let body: Parameters<typeof metricRows>[0];
+  let rows: MetricRow[];
+  before(async () => {
+    const e = await buildUnit(fixtureDesign());
+    d = one(e, "aws:cloudwatch/dashboard:Dashboard", "-ops-dashboard-dashboard");
+    body = JSON.parse(String(d.inputs.dashboardBody)) as Parameters<typeof metricRows>[0];
+    rows = metricRows(body);
+  });
 
   it("is named for the stack", () => {
     expect(d.inputs.dashboardName).to.equal(`livepeer-fleet-${STACK}`);
@@ -350,8 +382,8 @@ describe("dashboard under the mock monitor", () => {
   it("points its dimensions at this unit's resources", () => {
     const dims = rows.flatMap((r) => r.slice(2).filter((x) => typeof x === "string"));
     expect(dims).to.include.members([
-      `${STACK}-nodes-asg-physical`,
-      `targetgroup/${STACK}-nodes-tg/0123456789abcdef`,
+      `${STACK}-tc-asg-physical`,
+      `targetgroup/${STACK}-orch/0123456789abcdef`,
       `${STACK}-ops-snapshots-policy-id`,
       `${STACK}-chain-restart-succeeded`,
       `${STACK}-chain-restart-failed`,
@@ -371,7 +403,7 @@ describe("dashboard under the mock monitor", () => {
     for (const t of [
       "Sessions",
       "Healthy targets",
-      "Node count vs schedule",
+      "Transcoder count vs schedule",
       "Chain head lag",
       "Reward status",
       "ETH balance",

@@ -99,14 +99,6 @@ export const NodeRuntimeSchema = z.strictObject({
     .max(3600)
     .default(NODE_RUNTIME_DEFAULTS.maxChainHeadAgeSeconds),
   /**
-   * go-livepeer -serviceAddr host:port the nodes advertise (the registered service URI's host).
-   * Default: the load balancer's DNS name and the service port.
-   */
-  serviceAddr: z
-    .string()
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:\d{2,5}$/, "expected host:port")
-    .optional(),
-  /**
    * go-livepeer -pricePerUnit: wei per pixelsPerUnit pixels, or <price><currency> such as 0.5USD.
    * No default: go-livepeer itself refuses to run an orchestrator without it. Required to deploy.
    */

@@ -4,7 +4,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CHAIN_HEALTH_PORT, UNITS } from "../runtime-contract";
 
-export const RESTART_SCRIPT = path.resolve(__dirname, "..", "..", "scripts", "node", "chain-restart.sh");
+export const RESTART_SCRIPT = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  "scripts",
+  "node",
+  "chain-restart.sh",
+);
 
 export interface RestartSettings {
   chainUnit: string;

@@ -133,7 +133,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     {
       key: "no-healthy-targets",
       description:
-        "No healthy node behind the load balancer: the region serves no streams. Check the node group's instances and their health agent (GET /healthz on the health port), and the chain node, whose loss fails every node's health check.",
+        "No orchestrator in discovery: the region serves no new streams (with a fleet service name, Route 53 sends its gateways to other regions). An orchestrator leaves discovery when go-livepeer is down, its chain is unreadable through the region's RPC proxy, or no transcoder is registered with it: GET /healthz on its health port says which. Check the chain node first (its loss takes every orchestrator out), then the transcoder pool.",
       namespace: AWS_METRICS.nlb.namespace,
       metricName: AWS_METRICS.nlb.healthyHostCount,
       dimensions: nlb,
@@ -162,7 +162,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     },
     {
       key: "chain-down",
-      description: `The chain node has not reported synced for ${t.chainLagMinutes} minutes (or reported nothing: instance or agent down). Nodes depend on the proxy's hosted backups. Check the chain node instance (Session Manager), ${UNITS.chainClient} and its health agent; the ASG replaces a dead instance.`,
+      description: `The chain node has not reported synced for ${t.chainLagMinutes} minutes (or reported nothing: instance or agent down). Orchestrators depend on the proxy's hosted backups meanwhile. Check the chain node instance (Session Manager), ${UNITS.chainClient} and its health agent; the ASG replaces a dead instance.`,
       namespace: METRIC_NAMESPACE,
       metricName: NODE_METRICS.chainSynced,
       dimensions: unit,
@@ -220,7 +220,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     },
     {
       key: "node-group-at-max",
-      description: `The node group has wanted its maximum size (${a.nodeGroupMaxSize}) for ${t.nodeGroupAtMaxMinutes} minutes: demand exceeds the configured capacity. Raise nodeGroup.maxSize (and check the instance quota) or shed load with -maxSessions.`,
+      description: `The transcoder pool has wanted its maximum size (${a.nodeGroupMaxSize}) for ${t.nodeGroupAtMaxMinutes} minutes: demand exceeds the configured capacity, and orchestrators refuse new sessions when full. Raise nodeGroup.maxSize (and check the GPU instance quota).`,
       namespace: AWS_METRICS.autoScaling.namespace,
       metricName: AWS_METRICS.autoScaling.groupDesiredCapacity,
       dimensions: { AutoScalingGroupName: a.nodeGroupName },
@@ -236,7 +236,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
   if (t.minHealthyTargets > 1) {
     specs.push({
       key: "healthy-targets-low",
-      description: `Fewer than ${t.minHealthyTargets} healthy nodes behind the load balancer: the region runs short of capacity. Check unhealthy targets and their health agent; the ASG should be replacing them.`,
+      description: `Fewer than ${t.minHealthyTargets} orchestrators in discovery: the region serves through fewer addresses than it has. Check the unhealthy targets' health agent (GET /healthz on the health port): go-livepeer, the chain through the proxy, registered transcoders.`,
       namespace: AWS_METRICS.nlb.namespace,
       metricName: AWS_METRICS.nlb.healthyHostCount,
       dimensions: nlb,

@@ -3,6 +3,7 @@
 import {
   METRIC_NAMESPACE,
   NODE_METRICS,
+  ORCHESTRATOR_DIMENSION,
   UNIT_DIMENSION,
   WATCHER_METRICS,
 } from "../runtime-contract";
@@ -13,7 +14,10 @@ export interface DashboardRefs {
   region: string;
   loadBalancer: string;
   targetGroup: string;
+  /** The transcoder pool's group. */
   nodeGroupName: string;
+  /** The orchestrator slots' AZ letters (their metrics' Orchestrator dimension). */
+  orchestrators: string[];
   snapshotPolicyId: string;
   crossRegionCopy: boolean;
   restartSucceededRule: string;
@@ -59,14 +63,26 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
 
   const graphs: { title: string; metrics: MetricRow[]; extra?: Record<string, unknown> }[] = [
     {
-      title: "Sessions (all nodes)",
+      title: "Sessions and capacity per orchestrator",
       metrics: [
-        [
-          METRIC_NAMESPACE,
-          NODE_METRICS.currentSessions,
-          ...asg,
-          { stat: "Sum", label: "sessions" },
-        ],
+        ...r.orchestrators.flatMap((o): MetricRow[] => [
+          [
+            METRIC_NAMESPACE,
+            NODE_METRICS.currentSessions,
+            ...unit,
+            ORCHESTRATOR_DIMENSION,
+            o,
+            { stat: "Average", label: `${o}: sessions` },
+          ],
+          [
+            METRIC_NAMESPACE,
+            NODE_METRICS.maxSessions,
+            ...unit,
+            ORCHESTRATOR_DIMENSION,
+            o,
+            { stat: "Average", label: `${o}: capacity (transcoders' sessions)` },
+          ],
+        ]),
         [
           AWS_METRICS.nlb.namespace,
           AWS_METRICS.nlb.activeFlowCount,
@@ -94,7 +110,7 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
       extra: { annotations: line(r.thresholds.minHealthyTargets, "minimum healthy") },
     },
     {
-      title: "Node count vs schedule",
+      title: "Transcoder count vs schedule",
       metrics: [
         [
           AWS_METRICS.autoScaling.namespace,

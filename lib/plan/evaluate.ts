@@ -26,6 +26,9 @@ export interface RecordedResource {
   provider: string;
   custom: boolean;
   protect: boolean;
+  /** Kept in the cloud when Pulumi deletes it (a refactor, a destroy). */
+  retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
   ignoreChanges: string[];
   dependsOn: string[];
   inputs: Record<string, unknown>;
@@ -117,6 +120,8 @@ export function mockState(
   region: string,
 ): Record<string, unknown> {
   const arn = `arn:aws:${service(type)}:${region}:${MOCK_ACCOUNT_ID}:${name}`;
+  // An explicit physical name where the program sets one (ELBv2 names), else the logical name.
+  const physical = typeof inputs.name === "string" ? inputs.name : name;
   const state: Record<string, unknown> = { ...inputs, arn };
   switch (type) {
     case "aws:kms/key:Key":
@@ -128,13 +133,13 @@ export function mockState(
       state.defaultVersion = 1;
       break;
     case "aws:lb/loadBalancer:LoadBalancer":
-      state.dnsName = `${String(inputs.name ?? name)}-0123456789abcdef.elb.${region}.amazonaws.com`;
-      state.arnSuffix = `net/${String(inputs.name ?? name)}/0123456789abcdef`;
+      state.dnsName = `${physical}-0123456789abcdef.elb.${region}.amazonaws.com`;
+      state.arnSuffix = `net/${physical}/0123456789abcdef`;
       // An NLB's canonical hosted zone (alias records point at it); a fixed fake id here.
       state.zoneId = "ZNLBPLANMOCK";
       break;
     case "aws:lb/targetGroup:TargetGroup":
-      state.arnSuffix = `targetgroup/${name}/0123456789abcdef`;
+      state.arnSuffix = `targetgroup/${physical}/0123456789abcdef`;
       break;
     case "aws:ec2/eip:Eip": {
       // A documentation address (RFC 5737) per EIP, and EC2's public DNS form for it.
@@ -152,7 +157,7 @@ export function mockState(
       state.arn = `arn:aws:s3:::${name}-plan`;
       break;
     case "aws:s3/bucketObjectv2:BucketObjectv2":
-      state.versionId = `v-${hashOf(String(inputs.contentBase64 ?? "")).toString(16)}`;
+      state.versionId = `v-${hashOf(typeof inputs.contentBase64 === "string" ? inputs.contentBase64 : "").toString(16)}`;
       break;
     case "aws:cloudwatch/logGroup:LogGroup":
       // The real ARN format: IAM policies and EventBridge targets are built from it.
@@ -196,6 +201,8 @@ class RecordingMonitor extends MockMonitor {
           provider: req.getProvider(),
           custom: req.getCustom(),
           protect: req.getProtect() === true,
+          retainOnDelete: req.getRetainondelete() === true,
+          deleteBeforeReplace: req.getDeletebeforereplace() === true,
           ignoreChanges: req.getIgnorechangesList(),
           dependsOn: req.getDependenciesList(),
           inputs,

@@ -41,13 +41,13 @@ export function deployBlockers(c: RegionConfig): DeployBlocker[] {
   if (!lp.sha256.cpu) {
     need(
       "goLivepeer.sha256.cpu",
-      `required: sha256 of ${goLivepeerUrl(lp.version, "cpu")} (run by the chain node's redeemer${c.nodeGroup.gpu ? "" : " and the nodes"}); check it against the release's checksums file`,
+      `required: sha256 of ${goLivepeerUrl(lp.version, "cpu")} (run by the chain node's redeemer, the orchestrators${c.nodeGroup.gpu ? "" : " and the transcoders"}); check it against the release's checksums file`,
     );
   }
   if (c.nodeGroup.gpu && !lp.sha256.gpu) {
     need(
       "goLivepeer.sha256.gpu",
-      `required for GPU node type ${c.nodeGroup.instanceType}: sha256 of ${goLivepeerUrl(lp.version, "gpu")}`,
+      `required for GPU transcoder type ${c.nodeGroup.instanceType}: sha256 of ${goLivepeerUrl(lp.version, "gpu")}`,
     );
   }
   if (c.chainNode.client === "nitro") {

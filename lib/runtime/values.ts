@@ -7,6 +7,7 @@ import type { RegionDesign } from "../design";
 import type { Env } from "../userdata";
 import {
   CHAIN_HEALTH_PORT,
+  FAULT_WATCH,
   METRIC_NAMESPACE,
   NODE_METRICS,
   ORCHESTRATOR_DIMENSION,
@@ -79,7 +80,9 @@ export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
       "LF_HEALTH_ARGS",
       `--mode chain --bind 127.0.0.1 --port ${CHAIN_HEALTH_PORT} ` +
         `--eth-url http://127.0.0.1:${PORTS.localRpc} --max-head-age ${rt.maxChainHeadAgeSeconds} ` +
-        `--namespace ${METRIC_NAMESPACE} --publish --unit ${d.stack}`,
+        `--publish --namespace ${METRIC_NAMESPACE} --dimension ${UNIT_DIMENSION}=${d.stack} ` +
+        `--metric-chain-synced ${NODE_METRICS.chainSynced} ` +
+        `--metric-chain-head-age ${NODE_METRICS.chainHeadAgeSeconds}`,
     ],
   ];
 }
@@ -131,11 +134,15 @@ export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorId
       `--mode orchestrator --bind 0.0.0.0 --port ${c.livepeer.healthPort} --eth-url ${ethUrl} ` +
         `--max-head-age ${rt.maxChainHeadAgeSeconds} ` +
         `--livepeer-url https://127.0.0.1:${c.livepeer.servicePort}/healthz ` +
-        `--status-url http://127.0.0.1:${cli}/status --metrics-url http://127.0.0.1:${cli}/metrics ` +
-        `--min-transcoders 1 --namespace ${METRIC_NAMESPACE} --publish ` +
-        `--unit ${d.stack} --orchestrator ${az} ` +
-        `--unit-dimension ${UNIT_DIMENSION} --orchestrator-dimension ${ORCHESTRATOR_DIMENSION} ` +
-        `--sessions-metric ${NODE_METRICS.currentSessions} --capacity-metric ${NODE_METRICS.maxSessions}`,
+        `--status-url http://127.0.0.1:${cli}/status --min-transcoders 1 ` +
+        `--fault-interval ${FAULT_WATCH.orchestrator.intervalSeconds} ` +
+        `--fault-checks ${FAULT_WATCH.orchestrator.checks} ` +
+        `--publish --namespace ${METRIC_NAMESPACE} --dimension ${UNIT_DIMENSION}=${d.stack} ` +
+        `--dimension ${ORCHESTRATOR_DIMENSION}=${az} --metrics-url http://127.0.0.1:${cli}/metrics ` +
+        `--metric-sessions ${NODE_METRICS.currentSessions} ` +
+        `--metric-max-sessions ${NODE_METRICS.maxSessions} ` +
+        `--metric-transcoders ${NODE_METRICS.transcoders} ` +
+        `--metric-transcoder-capacity ${NODE_METRICS.transcoderCapacity}`,
     ],
   ];
 }
@@ -162,8 +169,11 @@ export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
     ["LF_HEALTH_PORT", c.livepeer.healthPort],
     [
       "LF_HEALTH_ARGS",
+      // --orch-addr comes from boot.env (LF_HEALTH_EXTRA_ARGS): the boot script picks it.
       `--mode transcoder --bind 127.0.0.1 --port ${c.livepeer.healthPort} ` +
-        `--status-url http://127.0.0.1:${PORTS.transcoderCli}/status${gpu ? " --gpu" : ""}`,
+        `--status-url http://127.0.0.1:${PORTS.transcoderCli}/status ` +
+        `--fault-interval ${FAULT_WATCH.transcoder.intervalSeconds} ` +
+        `--fault-checks ${FAULT_WATCH.transcoder.checks}${gpu ? " --gpu" : ""}`,
     ],
   ];
 }

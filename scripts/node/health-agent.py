@@ -12,7 +12,7 @@ Modes (--mode) and their checks
                 transcoders) and chain_head (through the region's RPC proxy, --eth-url). A chain
                 outage takes the orchestrator out of discovery (503) and nothing else.
   transcoder    an operator's status page, loopback only: livepeer (go-livepeer's CLI
-                --status-url answers), gpu (nvidia-smi -L lists a GPU) and orchestrator (an
+                --status-url answers), gpu (with --gpu: nvidia-smi -L lists a GPU) and orchestrator (an
                 ESTABLISHED TCP connection from this host to --orch-addr, read from
                 /proc/net/tcp and /proc/net/tcp6).
 
@@ -24,7 +24,7 @@ another full streak. Local faults:
   orchestrator  livepeer_down: go-livepeer's /healthz fails while the chain answers through the
                 proxy (with the chain unreachable too the fault is not local: go-livepeer cannot
                 start without its chain, and a new instance would not help).
-  transcoder    gpu: no GPU visible; livepeer_down: the CLI does not answer; orchestrator_link:
+  transcoder    gpu (with --gpu): no GPU visible; livepeer_down: the CLI does not answer; orchestrator_link:
                 no connection to the orchestrator while its port accepts connections (a stale
                 secret or a registration that gave up; with the port closed it is not local).
 The watcher never looks at /healthz's verdict: the chain never makes an instance unhealthy.
@@ -51,7 +51,7 @@ Flags
                 --metrics-url, --metric-sessions, --metric-max-sessions, --metric-transcoders,
                 --metric-transcoder-capacity, [--publish-interval]
   transcoder    --status-url, --orch-addr HOST:PORT, --fault-interval, --fault-checks,
-                [--nvidia-smi]; --bind must be a loopback address; no --publish
+                [--gpu], [--nvidia-smi]; --bind must be a loopback address; no --publish
 
 Paths: GET /healthz runs the checks (200/503) and adds the fault watcher's and the publisher's
 state; GET /state returns only that state, without running checks. Every check runs in its own
@@ -297,7 +297,10 @@ def checks_for(a):
     if a.mode == "orchestrator":
         return {"livepeer": check_livepeer, "transcoders": check_transcoders,
                 "chain_head": check_chain_head}
-    return {"livepeer": check_cli, "gpu": check_gpu, "orchestrator": check_orchestrator_link}
+    checks = {"livepeer": check_cli, "orchestrator": check_orchestrator_link}
+    if a.gpu:
+        checks["gpu"] = check_gpu
+    return checks
 
 
 def run_checks(a):
@@ -351,9 +354,11 @@ def orchestrator_faults(a):
 
 
 def transcoder_faults(a):
-    gpu_ok, gpu = _attempt(check_gpu, a)
     cli_ok, cli = _attempt(check_cli, a)
-    out = {"gpu": (not gpu_ok, gpu), "livepeer_down": (not cli_ok, cli)}
+    out = {"livepeer_down": (not cli_ok, cli)}
+    if a.gpu:
+        gpu_ok, gpu = _attempt(check_gpu, a)
+        out["gpu"] = (not gpu_ok, gpu)
     link_ok, link = _attempt(check_orchestrator_link, a)
     if link_ok:
         out["orchestrator_link"] = (False, link)
@@ -612,6 +617,8 @@ def parse(argv=None):
     p.add_argument("--status-url", help="go-livepeer's CLI /status")
     p.add_argument("--min-transcoders", type=int, help="registered transcoders needed")
     p.add_argument("--orch-addr", type=_host_port, help="the orchestrator a transcoder serves")
+    p.add_argument("--gpu", action="store_true",
+                   help="transcoder: GPU instance, so nvidia-smi must list a GPU (a CPU one has none)")
     p.add_argument("--nvidia-smi", default="nvidia-smi", help="nvidia-smi to ask (path or name)")
     p.add_argument("--fault-interval", type=float, help="seconds between fault checks")
     p.add_argument("--fault-checks", type=int, help="consecutive faulty checks before reporting")
