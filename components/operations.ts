@@ -14,7 +14,10 @@ export interface OperationsArgs extends UnitScope {
    * the demand planner when it has one, else `maintenance.hourUtc` from config.
    */
   maintenanceHourUtc: number;
-  config: Pick<RegionConfig, "maintenance" | "snapshots" | "rewardWatcher" | "alarms" | "livepeer">;
+  config: Pick<
+    RegionConfig,
+    "maintenance" | "snapshots" | "rewardWatcher" | "alarms" | "livepeer" | "nodeRuntime"
+  >;
   /** The node group's NLB, target group and ASG: their metrics feed alarms and the dashboard. */
   loadBalancerArnSuffix: pulumi.Input<string>;
   targetGroupArnSuffix: pulumi.Input<string>;
@@ -46,6 +49,8 @@ export class Operations extends pulumi.ComponentResource {
         maintenanceHourUtc: args.maintenanceHourUtc,
         retainCount: c.snapshots.retainCount,
         crossRegionCopy: c.snapshots.crossRegionCopy,
+        // Denied explicitly beside the key material (their names are configurable).
+        secretParameters: [c.nodeRuntime.rpcEndpointsParameter, c.rewardWatcher.rpcUrlParameter],
       },
       { parent: this },
     );
@@ -84,6 +89,7 @@ export class Operations extends pulumi.ComponentResource {
       {
         ...base,
         scheduleMinutes: w.scheduleMinutes,
+        otherSecretParameters: [c.nodeRuntime.rpcEndpointsParameter],
         watcher: {
           rpcUrlParameter: w.rpcUrlParameter,
           controller: w.controllerAddress,

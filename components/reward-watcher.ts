@@ -4,54 +4,66 @@ import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { bundleWatcher } from "../lib/watcher/bundle";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
 import { UnitScope } from "./unit-scope";
+import { ORCH_SECRET_SUFFIX, RPC_ENDPOINTS_SUFFIX } from "../lib/identity/names";
+import {
+  denySecretReads,
+  putMetricDataStatement,
+  secretReadPolicy,
+  type PolicyDocument,
+} from "../lib/iam/policies";
 
 export interface RewardWatcherArgs extends UnitScope {
   /** Everything the handler reads from its environment except the unit and namespace. */
   watcher: Omit<WatcherConfig, "unit" | "namespace">;
   /** Minutes between runs. */
   scheduleMinutes: number;
+  /** The unit's other secret parameters whose names are configurable: denied explicitly. */
+  otherSecretParameters: string[];
 }
 
-/** The only grants the function has besides writing its own log group. */
+/**
+ * The function's grants: read and decrypt its RPC URL (and nothing else under the unit key),
+ * publish to its metric namespace, write its own log group; and explicit denies on every other
+ * secret, key material of any unit first.
+ */
 export function watcherPolicy(a: {
   partition: string;
   region: string;
   accountId: string;
   keyArn: string;
   rpcUrlParameter: string;
+  /** The unit's other secret parameters with configurable names (the chain's hosted RPC URLs). */
+  otherSecretParameters: string[];
   logGroupArn: string;
-}): Record<string, unknown> {
+}): PolicyDocument {
+  const read = secretReadPolicy({
+    partition: a.partition,
+    region: a.region,
+    accountId: a.accountId,
+    keyArn: a.keyArn,
+    names: [a.rpcUrlParameter],
+    sid: "RpcUrl",
+  });
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "ReadRpcUrl",
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource: `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${a.rpcUrlParameter}`,
-      },
-      {
-        // The SecureString is decrypted by SSM on the function's behalf, never directly.
-        Sid: "DecryptRpcUrlThroughSsm",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: a.keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${a.region}.amazonaws.com` } },
-      },
-      {
-        // PutMetricData has no resource-level permissions; the namespace condition scopes it.
-        Sid: "PublishFleetMetrics",
-        Effect: "Allow",
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-      },
+      ...read.Statement,
+      putMetricDataStatement(METRIC_NAMESPACE),
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `${a.logGroupArn}:*`,
       },
+      ...denySecretReads({
+        partition: a.partition,
+        accountId: a.accountId,
+        targets: {
+          keyRoles: ["orchestrator", "redeemer"],
+          suffixes: [ORCH_SECRET_SUFFIX, RPC_ENDPOINTS_SUFFIX],
+          unit: { region: a.region, names: a.otherSecretParameters },
+        },
+      }),
     ],
   };
 }
@@ -116,6 +128,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
                 accountId,
                 keyArn,
                 rpcUrlParameter: args.watcher.rpcUrlParameter,
+                otherSecretParameters: args.otherSecretParameters,
                 logGroupArn,
               }),
             ),

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SNAPSHOT_TAG, UNIT_TAG } from "./chain-node";
 import { UnitScope } from "./unit-scope";
+import { SHARED_SECRET_SUFFIXES } from "../lib/identity/names";
+import { denySecretReads, type PolicyDocument, type PolicyStatement } from "../lib/iam/policies";
 
 export interface SnapshotsArgs extends UnitScope {
   /** UTC hour of the daily snapshot: the region's lowest-demand hour (planner), else config. */
@@ -10,6 +12,8 @@ export interface SnapshotsArgs extends UnitScope {
   retainCount: number;
   /** Optional disaster-recovery copy of every snapshot to another region, under its own key. */
   crossRegionCopy?: { region: string; kmsKeyArn: string; retainDays: number };
+  /** The unit's secret parameters whose names are configurable: denied explicitly. */
+  secretParameters: string[];
 }
 
 /** Value of SNAPSHOT_TAG that opts a volume into the daily policy (chain-node.ts sets it). */
@@ -36,7 +40,9 @@ export function dlmRolePolicy(a: {
   unit: string;
   keyArn: string;
   copy?: { region: string; kmsKeyArn: string };
-}): Record<string, unknown> {
+  /** The unit's secret parameters with configurable names, denied beside all key material. */
+  secretParameters: string[];
+}): PolicyDocument {
   const ec2 = `arn:${a.partition}:ec2`;
   const regions = a.copy ? [a.region, a.copy.region] : [a.region];
   // Snapshot ARNs carry no account id: arn:aws:ec2:REGION::snapshot/ID.
@@ -48,7 +54,7 @@ export function dlmRolePolicy(a: {
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
   ];
-  const statements: Record<string, unknown>[] = [
+  const statements: PolicyStatement[] = [
     {
       Sid: "SnapshotThisUnitsVolumes",
       Effect: "Allow",
@@ -119,6 +125,18 @@ export function dlmRolePolicy(a: {
       },
     );
   }
+  // DLM never reads a parameter: explicit denies, so no later grant can change that.
+  statements.push(
+    ...denySecretReads({
+      partition: a.partition,
+      accountId: a.accountId,
+      targets: {
+        keyRoles: ["orchestrator", "redeemer"],
+        suffixes: SHARED_SECRET_SUFFIXES,
+        unit: { region: a.region, names: a.secretParameters },
+      },
+    }),
+  );
   return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -173,6 +191,7 @@ export class Snapshots extends pulumi.ComponentResource {
                 unit: args.unit,
                 keyArn,
                 copy,
+                secretParameters: args.secretParameters,
               }),
             ),
           ),

@@ -190,10 +190,15 @@ export interface EvaluateOptions {
   config?: Record<string, string>;
 }
 
+/** The region the mocks give a stack's ARNs: its own, or us-east-1 for the fleet stack. */
+export function evaluationRegion(stack: string): string {
+  const role = parseStackName(stack);
+  return role.role === "region" ? role.region : "us-east-1";
+}
+
 /** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
-  const role = parseStackName(opts.stack);
-  const region = role.role === "region" ? role.region : "us-east-1";
+  const region = evaluationRegion(opts.stack);
   const resources: RecordedResource[] = [];
   const invokes: RecordedInvoke[] = [];
   const mocks: pulumi.runtime.Mocks = {

@@ -1,0 +1,93 @@
+// Which SSM parameters of a region unit hold secrets, and which kind of role is meant to read
+// each. Pure. The access evaluation (lib/iam/access.ts) proves the plan against this table; the
+// policy builders (lib/iam/policies.ts) grant and deny from the same names. A new secret is one
+// line in secretParameters.
+import type { RegionConfig } from "../config/schema";
+import { keyParameterNames, orchSecretParameterName } from "../identity/names";
+
+/**
+ * The kinds of IAM role the project creates. `node` is the combined orchestrator+transcoder node
+ * group; `orchestrator` and `transcoder` are the roles of the split serving path.
+ */
+export type RoleKind =
+  | "chain-node"
+  | "orchestrator"
+  | "transcoder"
+  | "node"
+  | "reward-watcher"
+  | "snapshots"
+  | "drift-check";
+
+export type SecretId =
+  | "orchestrator-keystore"
+  | "orchestrator-passphrase"
+  | "redeemer-keystore"
+  | "redeemer-passphrase"
+  | "orch-secret"
+  | "chain-rpc-endpoints"
+  | "watcher-rpc-url";
+
+export interface SecretParameter {
+  id: SecretId;
+  /** Full SSM name, starting with `/`. */
+  name: string;
+  /** The role kinds of the same unit meant to read it (ssm:GetParameter + kms:Decrypt). */
+  readers: RoleKind[];
+  /** Readable only in the fleet's home region (elsewhere: nobody). */
+  homeRegionOnly?: boolean;
+}
+
+export interface SecretNames {
+  parameterPrefix: string;
+  rpcEndpointsParameter: string;
+  watcherRpcUrlParameter: string;
+}
+
+/** Every secret parameter of one region unit with its intended readers. */
+export function secretParameters(n: SecretNames): SecretParameter[] {
+  const orch = keyParameterNames(n.parameterPrefix, "orchestrator");
+  const redeemer = keyParameterNames(n.parameterPrefix, "redeemer");
+  return [
+    // The on-chain orchestrator's key: only the home region's chain node (reward service).
+    {
+      id: "orchestrator-keystore",
+      name: orch.keystore,
+      readers: ["chain-node"],
+      homeRegionOnly: true,
+    },
+    {
+      id: "orchestrator-passphrase",
+      name: orch.passphrase,
+      readers: ["chain-node"],
+      homeRegionOnly: true,
+    },
+    // Each region's redeemer account: its chain node (the redeemer runs there).
+    { id: "redeemer-keystore", name: redeemer.keystore, readers: ["chain-node"] },
+    { id: "redeemer-passphrase", name: redeemer.passphrase, readers: ["chain-node"] },
+    // -orchSecret: whoever runs an orchestrator or a transcoder.
+    {
+      id: "orch-secret",
+      name: orchSecretParameterName(n.parameterPrefix),
+      readers: ["orchestrator", "transcoder", "node"],
+    },
+    // Hosted RPC URLs carry API keys: the chain node's RPC proxy.
+    { id: "chain-rpc-endpoints", name: n.rpcEndpointsParameter, readers: ["chain-node"] },
+    { id: "watcher-rpc-url", name: n.watcherRpcUrlParameter, readers: ["reward-watcher"] },
+  ];
+}
+
+/** secretParameters from a region's resolved config. */
+export function secretParametersOf(
+  c: Pick<RegionConfig, "identity" | "nodeRuntime" | "rewardWatcher">,
+): SecretParameter[] {
+  return secretParameters({
+    parameterPrefix: c.identity.parameterPrefix,
+    rpcEndpointsParameter: c.nodeRuntime.rpcEndpointsParameter,
+    watcherRpcUrlParameter: c.rewardWatcher.rpcUrlParameter,
+  });
+}
+
+/** The role kinds meant to read `s` in a unit, given whether the unit is the home region's. */
+export function intendedReaders(s: SecretParameter, homeRegion: boolean): RoleKind[] {
+  return s.homeRegionOnly && !homeRegion ? [] : s.readers;
+}
