@@ -146,21 +146,24 @@ export class Simulator {
     resource: string;
     context: Context;
     resourcePolicy?: { document: PolicyDocument; name: string };
+    /** A service principal (dlm.amazonaws.com...) instead of a session of the role. */
+    servicePrincipal?: string;
   }): Promise<Decision> {
     this.runs++;
+    const principalContext = {
+      "aws:PrincipalArn": a.role.arn,
+      "aws:PrincipalAccount": a.accountId,
+      "aws:PrincipalType": "AssumedRole",
+    };
     const simulation: Simulation = {
       request: {
         // The caller is a session of the role (an instance profile's, a Lambda's...).
         principal:
+          a.servicePrincipal ??
           a.role.arn.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/") + "/session",
         action: a.action,
         resource: { resource: a.resource, accountId: a.accountId },
-        contextVariables: {
-          "aws:PrincipalArn": a.role.arn,
-          "aws:PrincipalAccount": a.accountId,
-          "aws:PrincipalType": "AssumedRole",
-          ...a.context,
-        },
+        contextVariables: { ...(a.servicePrincipal ? {} : principalContext), ...a.context },
       },
       identityPolicies: a.role.policies.map((p) => ({
         name: p.name,
@@ -176,13 +179,22 @@ export class Simulator {
         : undefined,
     };
     const checked = await runSimulation(simulation, {});
-    if (checked.resultType !== "single") {
+    // "wildcard": an action with an optional resource type asked on "*" (PutMetricData's dataset).
+    const ok =
+      checked.resultType === "single" || (checked.resultType === "wildcard" && a.resource === "*");
+    if (!ok) {
       throw new AccessEvaluationError(
         `${a.action} on ${a.resource} for ${a.role.logicalName}: ` +
           JSON.stringify(checked.resultType === "error" ? checked.errors : checked.resultType),
       );
     }
-    await this.checkIgnored(a.action, a.resource, checked.result.ignoredContextKeys ?? []);
+    const ignored =
+      checked.resultType === "single"
+        ? checked.result.ignoredContextKeys
+        : checked.resultType === "wildcard"
+          ? checked.results.flatMap((r) => r.ignoredContextKeys ?? [])
+          : [];
+    await this.checkIgnored(a.action, a.resource, [...new Set(ignored ?? [])]);
     return runUnsafeSimulation(simulation, {});
   }
 }

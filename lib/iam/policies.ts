@@ -216,10 +216,10 @@ export const ROLE_METRIC_NAMESPACES = {
 } as const;
 
 /**
- * cloudwatch:PutMetricData into one namespace. The action has no resource-level permissions; the
- * cloudwatch:namespace condition key is what scopes it (Service Authorization Reference, Amazon
- * CloudWatch). StringEquals: a prefix match would let LivepeerFleet/Chain publish to
- * LivepeerFleet/ChainX.
+ * cloudwatch:PutMetricData into one namespace. A metric put names no resource (the action's only
+ * resource type is the optional OTLP dataset), so the cloudwatch:namespace condition key is what
+ * scopes it (Service Authorization Reference, Amazon CloudWatch). StringEquals: a prefix match
+ * would let LivepeerFleet/Chain publish to LivepeerFleet/ChainX.
  */
 export function putMetricDataStatement(namespace: string): PolicyStatement {
   return {
