@@ -7,6 +7,7 @@ import { RewardWatcher } from "./reward-watcher";
 import { Alarms } from "./alarms";
 import { Dashboard } from "./dashboard";
 import { UnitScope } from "./unit-scope";
+import { secretParametersOf } from "../lib/iam/secrets";
 
 export interface OperationsArgs extends UnitScope {
   /**
@@ -16,7 +17,13 @@ export interface OperationsArgs extends UnitScope {
   maintenanceHourUtc: number;
   config: Pick<
     RegionConfig,
-    "maintenance" | "snapshots" | "rewardWatcher" | "alarms" | "livepeer" | "nodeRuntime"
+    | "maintenance"
+    | "snapshots"
+    | "rewardWatcher"
+    | "alarms"
+    | "livepeer"
+    | "nodeRuntime"
+    | "identity"
   >;
   /** The node group's NLB, target group and ASG: their metrics feed alarms and the dashboard. */
   loadBalancerArnSuffix: pulumi.Input<string>;
@@ -41,6 +48,8 @@ export class Operations extends pulumi.ComponentResource {
     super("livepeer-fleet:operations:Operations", name, {}, opts);
     const { provider, region, accountId, partition, unit, keyArn, tags, config: c } = args;
     const base = { provider, region, accountId, partition, unit, keyArn, tags };
+    // The unit's secrets: the watcher and DLM roles are denied every one they do not read.
+    const secrets = secretParametersOf(c);
 
     this.snapshots = new Snapshots(
       `${name}-snapshots`,
@@ -49,8 +58,7 @@ export class Operations extends pulumi.ComponentResource {
         maintenanceHourUtc: args.maintenanceHourUtc,
         retainCount: c.snapshots.retainCount,
         crossRegionCopy: c.snapshots.crossRegionCopy,
-        // Denied explicitly beside the key material (their names are configurable).
-        secretParameters: [c.nodeRuntime.rpcEndpointsParameter, c.rewardWatcher.rpcUrlParameter],
+        secrets,
       },
       { parent: this },
     );
@@ -89,7 +97,7 @@ export class Operations extends pulumi.ComponentResource {
       {
         ...base,
         scheduleMinutes: w.scheduleMinutes,
-        otherSecretParameters: [c.nodeRuntime.rpcEndpointsParameter],
+        secrets,
         watcher: {
           rpcUrlParameter: w.rpcUrlParameter,
           controller: w.controllerAddress,

@@ -4,27 +4,27 @@ import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { bundleWatcher } from "../lib/watcher/bundle";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
 import { UnitScope } from "./unit-scope";
-import { ORCH_SECRET_SUFFIX, RPC_ENDPOINTS_SUFFIX } from "../lib/identity/names";
 import {
-  denySecretReads,
+  denyStatementsFor,
   putMetricDataStatement,
   secretReadPolicy,
   type PolicyDocument,
 } from "../lib/iam/policies";
+import type { SecretParameter } from "../lib/iam/secrets";
 
 export interface RewardWatcherArgs extends UnitScope {
   /** Everything the handler reads from its environment except the unit and namespace. */
   watcher: Omit<WatcherConfig, "unit" | "namespace">;
   /** Minutes between runs. */
   scheduleMinutes: number;
-  /** The unit's other secret parameters whose names are configurable: denied explicitly. */
-  otherSecretParameters: string[];
+  /** The unit's secret parameters (lib/iam/secrets.ts): denied except the RPC URL. */
+  secrets: SecretParameter[];
 }
 
 /**
  * The function's grants: read and decrypt its RPC URL (and nothing else under the unit key),
  * publish to its metric namespace, write its own log group; and explicit denies on every other
- * secret, key material of any unit first.
+ * secret of the unit, and on key material and shared secrets of every unit.
  */
 export function watcherPolicy(a: {
   partition: string;
@@ -32,8 +32,8 @@ export function watcherPolicy(a: {
   accountId: string;
   keyArn: string;
   rpcUrlParameter: string;
-  /** The unit's other secret parameters with configurable names (the chain's hosted RPC URLs). */
-  otherSecretParameters: string[];
+  /** The unit's secret parameters: every one but the RPC URL is denied. */
+  secrets: SecretParameter[];
   logGroupArn: string;
 }): PolicyDocument {
   const read = secretReadPolicy({
@@ -55,14 +55,13 @@ export function watcherPolicy(a: {
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `${a.logGroupArn}:*`,
       },
-      ...denySecretReads({
+      ...denyStatementsFor({
         partition: a.partition,
         accountId: a.accountId,
-        targets: {
-          keyRoles: ["orchestrator", "redeemer"],
-          suffixes: [ORCH_SECRET_SUFFIX, RPC_ENDPOINTS_SUFFIX],
-          unit: { region: a.region, names: a.otherSecretParameters },
-        },
+        region: a.region,
+        kind: "reward-watcher",
+        home: false,
+        secrets: a.secrets,
       }),
     ],
   };
@@ -128,7 +127,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
                 accountId,
                 keyArn,
                 rpcUrlParameter: args.watcher.rpcUrlParameter,
-                otherSecretParameters: args.otherSecretParameters,
+                secrets: args.secrets,
                 logGroupArn,
               }),
             ),

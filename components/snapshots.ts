@@ -2,8 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SNAPSHOT_TAG, UNIT_TAG } from "./chain-node";
 import { UnitScope } from "./unit-scope";
-import { SHARED_SECRET_SUFFIXES } from "../lib/identity/names";
-import { denySecretReads, type PolicyDocument, type PolicyStatement } from "../lib/iam/policies";
+import { denyStatementsFor, type PolicyDocument, type PolicyStatement } from "../lib/iam/policies";
+import type { SecretParameter } from "../lib/iam/secrets";
 
 export interface SnapshotsArgs extends UnitScope {
   /** UTC hour of the daily snapshot: the region's lowest-demand hour (planner), else config. */
@@ -12,8 +12,8 @@ export interface SnapshotsArgs extends UnitScope {
   retainCount: number;
   /** Optional disaster-recovery copy of every snapshot to another region, under its own key. */
   crossRegionCopy?: { region: string; kmsKeyArn: string; retainDays: number };
-  /** The unit's secret parameters whose names are configurable: denied explicitly. */
-  secretParameters: string[];
+  /** The unit's secret parameters (lib/iam/secrets.ts): the DLM role is denied every one. */
+  secrets: SecretParameter[];
 }
 
 /** Value of SNAPSHOT_TAG that opts a volume into the daily policy (chain-node.ts sets it). */
@@ -40,8 +40,8 @@ export function dlmRolePolicy(a: {
   unit: string;
   keyArn: string;
   copy?: { region: string; kmsKeyArn: string };
-  /** The unit's secret parameters with configurable names, denied beside all key material. */
-  secretParameters: string[];
+  /** The unit's secret parameters, all denied. */
+  secrets: SecretParameter[];
 }): PolicyDocument {
   const ec2 = `arn:${a.partition}:ec2`;
   const regions = a.copy ? [a.region, a.copy.region] : [a.region];
@@ -127,14 +127,13 @@ export function dlmRolePolicy(a: {
   }
   // DLM never reads a parameter: explicit denies, so no later grant can change that.
   statements.push(
-    ...denySecretReads({
+    ...denyStatementsFor({
       partition: a.partition,
       accountId: a.accountId,
-      targets: {
-        keyRoles: ["orchestrator", "redeemer"],
-        suffixes: SHARED_SECRET_SUFFIXES,
-        unit: { region: a.region, names: a.secretParameters },
-      },
+      region: a.region,
+      kind: "snapshots",
+      home: false,
+      secrets: a.secrets,
     }),
   );
   return { Version: "2012-10-17", Statement: statements };
@@ -191,7 +190,7 @@ export class Snapshots extends pulumi.ComponentResource {
                 unit: args.unit,
                 keyArn,
                 copy,
-                secretParameters: args.secretParameters,
+                secrets: args.secrets,
               }),
             ),
           ),

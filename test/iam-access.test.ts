@@ -134,6 +134,30 @@ describe("who can read each secret (IAM evaluation of every shipped stack)", fun
     ).to.equal(true);
   });
 
+  it("the Identity component's orchestrator-secret policy, once attached, reads exactly that secret", async function () {
+    const attached = await accessReport(
+      PROJECT_DIR,
+      withResources(evaluations, HOME, [
+        {
+          type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+          name: `${HOME}-nodes-orch-secret`,
+          inputs: {
+            role: `${HOME}-nodes-role-physical`,
+            policyArn: `arn:aws:iam:us-east-1:123456789012:${HOME}-identity-orch-secret-read`,
+          },
+        },
+      ]),
+    );
+    // The known "node cannot read orch-secret" now holds only in the other region.
+    expect(attached.accessProblems).to.deep.equal([]);
+    const readable = attached.rows
+      .filter((r) =>
+        r.decisions.some((d) => d.readable && d.role.logicalName === `${HOME}-nodes-role`),
+      )
+      .map((r) => `${r.ref.stack} ${r.ref.secret.id}`);
+    expect(readable).to.deep.equal([`${HOME} orch-secret`]);
+  });
+
   it("fails when a role gets ssm:* and kms:* (injected into a copy of the plan)", async function () {
     const injected = await accessReport(
       PROJECT_DIR,

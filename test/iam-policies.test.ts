@@ -6,8 +6,10 @@ import { expect } from "chai";
 import { awsManagedPolicy } from "../lib/iam/aws-managed";
 import { Simulator, type Decision } from "../lib/iam/access";
 import type { NamedPolicy, RoleModel } from "../lib/iam/extract";
+import { intendedReaders, secretParameters, type RoleKind } from "../lib/iam/secrets";
 import {
   ROLE_METRIC_NAMESPACES,
+  denyStatementsFor,
   SSM_CORE_SOURCE,
   denySecretReadsPolicy,
   putMetricDataStatement,
@@ -179,6 +181,55 @@ describe("explicit denies on secrets", function () {
   it("leave everything else to the allows (a wildcard still reads a non-secret parameter)", async function () {
     expect(await ssm(denied, "ssm:GetParameter", PARAM("/aws/service/ami"))).to.equal("Allowed");
   });
+});
+
+describe("denies per role kind, from the intended readers", function () {
+  const secrets = secretParameters({
+    parameterPrefix: PREFIX,
+    rpcEndpointsParameter: `${PREFIX}/chain/rpc-endpoints`,
+    watcherRpcUrlParameter: `${PREFIX}/watcher/rpc-url`,
+  });
+  const kinds: RoleKind[] = [
+    "chain-node",
+    "orchestrator",
+    "transcoder",
+    "node",
+    "reward-watcher",
+    "snapshots",
+    "drift-check",
+  ];
+
+  for (const home of [true, false]) {
+    it(`leave a wildcard role exactly its intended reads (${home ? "home" : "other"} region)`, async function () {
+      for (const kind of kinds) {
+        const deny: PolicyDocument = {
+          Version: "2012-10-17",
+          Statement: denyStatementsFor({
+            partition: "aws",
+            accountId: ACCOUNT,
+            region: REGION,
+            kind,
+            home,
+            secrets,
+          }),
+        };
+        const r = role(kind, WILDCARD, deny);
+        const readable: string[] = [];
+        for (const s of secrets) {
+          const get = await ssm(r, "ssm:GetParameter", PARAM(s.name));
+          const dec = await decryptViaSsm(r, PARAM(s.name));
+          if (get === "Allowed" && dec === "Allowed") readable.push(s.id);
+        }
+        const intended = secrets.filter((s) => intendedReaders(s, home).includes(kind));
+        expect(readable, kind).to.deep.equal(intended.map((s) => s.id));
+        // The same secrets of another unit, where no kind reads its suffix: denied too.
+        const other = PARAM("/livepeer-fleet/prod-ap-south-1/orchestrator/keystore", "ap-south-1");
+        if (kind !== "chain-node") {
+          expect(await ssm(r, "ssm:GetParameter", other), kind).to.equal("ExplicitlyDenied");
+        }
+      }
+    });
+  }
 });
 
 describe("the unit key policy", function () {

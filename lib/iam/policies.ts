@@ -10,6 +10,7 @@
 // below therefore needs ssm:GetParameter on the parameter AND kms:Decrypt on the unit key through
 // SSM for exactly that PARAMETER_ARN; a deny needs either.
 import { type KeyRole, keyMaterialSuffixes } from "../identity/names";
+import { intendedReaders, type RoleKind, type SecretParameter } from "./secrets";
 
 export interface PolicyStatement {
   Sid?: string;
@@ -191,6 +192,39 @@ export function denySecretReads(a: {
       Condition: { StringLike: { "kms:EncryptionContext:PARAMETER_ARN": arns } },
     },
   ];
+}
+
+/**
+ * The denies a role of `kind` in a unit carries, derived from the intended readers
+ * (lib/iam/secrets.ts): each of the unit's secrets it is not meant to read, by exact name, and the
+ * same secret in every unit by its name suffix, unless the kind reads that suffix somewhere (a
+ * chain node reads its own unit's redeemer key: other units' redeemer keys are kept from it by its
+ * allows, which name its unit's parameters and key only, not by a deny).
+ */
+export function denyStatementsFor(a: {
+  partition: string;
+  accountId: string;
+  region: string;
+  kind: RoleKind;
+  /** The unit is the fleet's home region. */
+  home: boolean;
+  secrets: SecretParameter[];
+}): PolicyStatement[] {
+  const reads = (s: SecretParameter) => intendedReaders(s, a.home).includes(a.kind);
+  // Suffixes the kind reads somewhere (home or not): never denied fleet-wide.
+  const ownSuffixes = new Set(
+    a.secrets.filter((s) => s.readers.includes(a.kind)).map((s) => s.suffix),
+  );
+  const denied = a.secrets.filter((s) => !reads(s));
+  if (denied.length === 0) return [];
+  return denySecretReads({
+    partition: a.partition,
+    accountId: a.accountId,
+    targets: {
+      suffixes: [...new Set(denied.map((s) => s.suffix).filter((x) => !ownSuffixes.has(x)))],
+      unit: { region: a.region, names: denied.map((s) => s.name) },
+    },
+  });
 }
 
 /** denySecretReads as a whole policy document. */

@@ -3,7 +3,14 @@
 // policy builders (lib/iam/policies.ts) grant and deny from the same names. A new secret is one
 // line in secretParameters.
 import type { RegionConfig } from "../config/schema";
-import { keyParameterNames, orchSecretParameterName } from "../identity/names";
+import {
+  ORCH_SECRET_SUFFIX,
+  RPC_ENDPOINTS_SUFFIX,
+  WATCHER_RPC_URL_SUFFIX,
+  keyMaterialSuffixes,
+  keyParameterNames,
+  orchSecretParameterName,
+} from "../identity/names";
 
 /**
  * The kinds of IAM role the project creates. `node` is the combined orchestrator+transcoder node
@@ -35,6 +42,8 @@ export interface SecretParameter {
   readers: RoleKind[];
   /** Readable only in the fleet's home region (elsewhere: nobody). */
   homeRegionOnly?: boolean;
+  /** The end of its name under its default name, the same in every unit (for fleet-wide denies). */
+  suffix: string;
 }
 
 export interface SecretNames {
@@ -47,6 +56,8 @@ export interface SecretNames {
 export function secretParameters(n: SecretNames): SecretParameter[] {
   const orch = keyParameterNames(n.parameterPrefix, "orchestrator");
   const redeemer = keyParameterNames(n.parameterPrefix, "redeemer");
+  const [orchKeystore, orchPassphrase] = keyMaterialSuffixes("orchestrator");
+  const [redeemerKeystore, redeemerPassphrase] = keyMaterialSuffixes("redeemer");
   return [
     // The on-chain orchestrator's key: only the home region's chain node (reward service).
     {
@@ -54,25 +65,48 @@ export function secretParameters(n: SecretNames): SecretParameter[] {
       name: orch.keystore,
       readers: ["chain-node"],
       homeRegionOnly: true,
+      suffix: orchKeystore,
     },
     {
       id: "orchestrator-passphrase",
       name: orch.passphrase,
       readers: ["chain-node"],
       homeRegionOnly: true,
+      suffix: orchPassphrase,
     },
     // Each region's redeemer account: its chain node (the redeemer runs there).
-    { id: "redeemer-keystore", name: redeemer.keystore, readers: ["chain-node"] },
-    { id: "redeemer-passphrase", name: redeemer.passphrase, readers: ["chain-node"] },
+    {
+      id: "redeemer-keystore",
+      name: redeemer.keystore,
+      readers: ["chain-node"],
+      suffix: redeemerKeystore,
+    },
+    {
+      id: "redeemer-passphrase",
+      name: redeemer.passphrase,
+      readers: ["chain-node"],
+      suffix: redeemerPassphrase,
+    },
     // -orchSecret: whoever runs an orchestrator or a transcoder.
     {
       id: "orch-secret",
       name: orchSecretParameterName(n.parameterPrefix),
       readers: ["orchestrator", "transcoder", "node"],
+      suffix: ORCH_SECRET_SUFFIX,
     },
     // Hosted RPC URLs carry API keys: the chain node's RPC proxy.
-    { id: "chain-rpc-endpoints", name: n.rpcEndpointsParameter, readers: ["chain-node"] },
-    { id: "watcher-rpc-url", name: n.watcherRpcUrlParameter, readers: ["reward-watcher"] },
+    {
+      id: "chain-rpc-endpoints",
+      name: n.rpcEndpointsParameter,
+      readers: ["chain-node"],
+      suffix: RPC_ENDPOINTS_SUFFIX,
+    },
+    {
+      id: "watcher-rpc-url",
+      name: n.watcherRpcUrlParameter,
+      readers: ["reward-watcher"],
+      suffix: WATCHER_RPC_URL_SUFFIX,
+    },
   ];
 }
 

@@ -37,13 +37,6 @@ export const RPC_ENDPOINTS_SUFFIX = "/chain/rpc-endpoints";
 export const WATCHER_RPC_URL_SUFFIX = "/watcher/rpc-url";
 export const ORCH_SECRET_SUFFIX = "/orch-secret";
 
-/** The name suffixes of every secret that is not key material, under their default names. */
-export const SHARED_SECRET_SUFFIXES = [
-  ORCH_SECRET_SUFFIX,
-  RPC_ENDPOINTS_SUFFIX,
-  WATCHER_RPC_URL_SUFFIX,
-];
-
 /** The name suffixes of key material, for IAM patterns that hold in every unit and region. */
 export function keyMaterialSuffixes(role: KeyRole): string[] {
   return [`/${role}/keystore`, `/${role}/passphrase`];
