@@ -57,7 +57,7 @@ function build(): Record<string, unknown> {
     chainHost: unit.chainNode.hostName,
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
-    orchestratorSecretParameter: unit.identity.orchestratorSecretParameterName,
+    orchestratorSecretParameter: unit.identity.orchSecretParameterName,
     kmsKeyArn: unit.keys.keyArn,
     // Every transcoder's -maxSessions (docs/sizing.md).
     maxSessions: design.transcoderMaxSessions,

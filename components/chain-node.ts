@@ -16,6 +16,8 @@ import type { RegionDesign } from "../lib/design";
 import { BundleRef, chainEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import { bundleReadStatements } from "./node-files";
+import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
+import { secretParametersOf } from "../lib/iam/secrets";
 import { UnitScope } from "./unit-scope";
 
 /** Tag keys and values the IAM conditions, the boot script and the snapshot policy match on. */
@@ -28,8 +30,13 @@ export const CHAIN_NODE_ROLE = ROLES.chainNode;
 export interface ChainNodeArgs extends UnitScope {
   design: RegionDesign;
   network: Network;
-  /** Policy that reads the orchestrator identity (the redeemer/reward caller runs here). */
+  /**
+   * Policy that reads the on-chain orchestrator's keystore and passphrase: attached only in the
+   * fleet's home region, whose chain node runs the reward service.
+   */
   identityPolicyArn: pulumi.Input<string>;
+  /** Policy that reads this region's redeemer keystore and passphrase (the redeemer runs here). */
+  redeemerPolicyArn: pulumi.Input<string>;
   keystoreParameter: string;
   passphraseParameter: string;
   /** Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. */
@@ -37,34 +44,6 @@ export interface ChainNodeArgs extends UnitScope {
   /** The chain kind's node files and the bucket they live in. */
   bundle: pulumi.Input<BundleRef>;
   bucketArn: pulumi.Input<string>;
-}
-
-/** Read grant for the chain endpoints SecureString: that one parameter, the key only via SSM. */
-export function endpointsReadPolicy(a: {
-  partition: string;
-  region: string;
-  accountId: string;
-  keyArn: string;
-  parameterName: string;
-}): Record<string, unknown> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ReadChainEndpoints",
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource: `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${a.parameterName}`,
-      },
-      {
-        Sid: "DecryptThroughSsmOnly",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: a.keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${a.region}.amazonaws.com` } },
-      },
-    ],
-  };
 }
 
 /** What the chain node's own role may do beyond SSM: attach its volume, publish its address. */
@@ -255,11 +234,39 @@ export class ChainNode extends pulumi.ComponentResource {
 
     this.hostName = d.chainHost;
 
-    const { role, profile } = instanceRole(name, tags, args.partition, child);
+    const { role, profile } = instanceRole(name, tags, child);
     this.role = role;
+    // The orchestrator key lives in one region: the home region's reward service calls reward.
+    if (d.isHomeRegion) {
+      new aws.iam.RolePolicyAttachment(
+        `${name}-identity`,
+        { role: role.name, policyArn: args.identityPolicyArn },
+        child,
+      );
+    }
     new aws.iam.RolePolicyAttachment(
-      `${name}-identity`,
-      { role: role.name, policyArn: args.identityPolicyArn },
+      `${name}-redeemer-identity`,
+      { role: role.name, policyArn: args.redeemerPolicyArn },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-deny-secrets`,
+      {
+        role: role.id,
+        policy: pulumi.all([args.partition, args.accountId]).apply(([partition, accountId]) => {
+          const deny = denyStatementsFor({
+            partition,
+            accountId,
+            region: args.region,
+            kind: "chain-node",
+            home: d.isHomeRegion,
+            secrets: secretParametersOf(d.config),
+          });
+          // Never empty: a chain node never reads the orchestrator secret or the watcher's URL.
+          if (deny.length === 0) throw new Error("chain node: no secret to deny");
+          return policyDocument(deny);
+        }),
+      },
       child,
     );
     new aws.iam.RolePolicy(
@@ -314,13 +321,16 @@ export class ChainNode extends pulumi.ComponentResource {
         policy: pulumi
           .all([args.partition, args.accountId, args.keyArn])
           .apply(([partition, accountId, keyArn]) =>
+            // The hosted RPC URLs carry API keys: exactly that parameter, decrypted only
+            // through SSM and only for its own encryption context.
             JSON.stringify(
-              endpointsReadPolicy({
+              secretReadPolicy({
                 partition,
                 region: args.region,
                 accountId,
                 keyArn,
-                parameterName: endpointsParameter,
+                names: [endpointsParameter],
+                sid: "ChainEndpoints",
               }),
             ),
           ),

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { unitKeyPolicy, type PolicyDocument } from "../lib/iam/policies";
 
 export interface KeysArgs {
   region: string;
@@ -10,97 +11,16 @@ export interface KeysArgs {
   tags: Record<string, string>;
 }
 
-/** The services that encrypt with the unit's key on the caller's behalf (kms:ViaService). */
-export function viaServices(region: string): string[] {
-  return [`ec2.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`];
-}
-
-/** The unit key's policy document. Exported so tests read the statements directly. */
+/**
+ * The unit key's policy document (lib/iam/policies.ts unitKeyPolicy: no principal may use the key
+ * through SSM unless its own IAM policy allows it). Exported so tests read the statements directly.
+ */
 export function keyPolicy(a: {
   accountId: string;
   partition: string;
   region: string;
-}): Record<string, unknown> {
-  const root = `arn:${a.partition}:iam::${a.accountId}:root`;
-  const inAccount = { "kms:CallerAccount": a.accountId };
-  const useActions = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:ReEncrypt*",
-    "kms:GenerateDataKey*",
-    "kms:DescribeKey",
-  ];
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        // The account administers the key through IAM; without this the key is unmanageable.
-        Sid: "AccountAdministersThroughIam",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        // EBS (volumes, root disks, snapshots, DLM's copies) and SSM SecureStrings: any principal
-        // of this account, but only through those services (the aws/ebs key's own pattern).
-        Sid: "UseThroughEc2AndSsm",
-        Effect: "Allow",
-        Principal: { AWS: "*" },
-        Action: [...useActions, "kms:CreateGrant"],
-        Resource: "*",
-        Condition: {
-          StringEquals: { ...inAccount, "kms:ViaService": viaServices(a.region) },
-        },
-      },
-      {
-        // EC2 Auto Scaling launches instances with CMK-encrypted disks through its service-linked
-        // role; without this every launch fails with Client.InvalidKMSKey.InvalidState. Matched
-        // by ARN condition so the policy is valid before the role exists in a fresh account.
-        Sid: "AutoScalingServiceLinkedRole",
-        Effect: "Allow",
-        Principal: { AWS: "*" },
-        Action: [...useActions, "kms:CreateGrant"],
-        Resource: "*",
-        Condition: {
-          StringEquals: inAccount,
-          ArnLike: {
-            "aws:PrincipalArn": `arn:${a.partition}:iam::${a.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
-          },
-        },
-      },
-      {
-        // Data Lifecycle Manager copies and shares encrypted snapshots as its own service.
-        Sid: "DataLifecycleManager",
-        Effect: "Allow",
-        Principal: { Service: "dlm.amazonaws.com" },
-        Action: [...useActions, "kms:CreateGrant"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
-      },
-      {
-        Sid: "CloudWatchLogs",
-        Effect: "Allow",
-        Principal: { Service: `logs.${a.region}.amazonaws.com` },
-        Action: useActions,
-        Resource: "*",
-        Condition: {
-          ArnLike: {
-            "kms:EncryptionContext:aws:logs:arn": `arn:${a.partition}:logs:${a.region}:${a.accountId}:*`,
-          },
-        },
-      },
-      {
-        // Alarms publish to the unit's encrypted SNS topic.
-        Sid: "CloudWatchAlarmsToEncryptedSns",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
-      },
-    ],
-  };
+}): PolicyDocument {
+  return unitKeyPolicy(a);
 }
 
 /**

@@ -2,6 +2,7 @@
 // no SSH key) is written once and tested once. Not a component: plain input builders.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { sessionManagerPolicy } from "../lib/iam/policies";
 
 /** IMDSv2 only, one hop: a process in a container on the box cannot reach the credentials. */
 export const IMDS_V2_REQUIRED: aws.types.input.ec2.LaunchTemplateMetadataOptions = {
@@ -42,11 +43,15 @@ export function launchTags(
   ];
 }
 
-/** An EC2 role that Session Manager can reach the instance through (no SSH anywhere). */
+/**
+ * An EC2 role that Session Manager and Run Command can reach the instance through (no SSH
+ * anywhere): the actions of AmazonSSMManagedInstanceCore without its ssm:GetParameter* on `*`
+ * (lib/iam/policies.ts sessionManagerPolicy), so an instance reads no parameter it is not granted
+ * by name.
+ */
 export function instanceRole(
   name: string,
   tags: Record<string, string>,
-  partition: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): { role: aws.iam.Role; profile: aws.iam.InstanceProfile } {
   const role = new aws.iam.Role(
@@ -66,12 +71,9 @@ export function instanceRole(
     },
     opts,
   );
-  new aws.iam.RolePolicyAttachment(
-    `${name}-ssm-core`,
-    {
-      role: role.name,
-      policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    },
+  new aws.iam.RolePolicy(
+    `${name}-session-manager`,
+    { role: role.id, policy: JSON.stringify(sessionManagerPolicy()) },
     opts,
   );
   const profile = new aws.iam.InstanceProfile(
@@ -133,6 +135,6 @@ export function asgTags(tags: Record<string, string>): aws.types.input.autoscali
 }
 
 /** A policy document from statements. */
-export function policyDocument(statements: Record<string, unknown>[]): string {
+export function policyDocument(statements: readonly object[]): string {
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }

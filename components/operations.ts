@@ -7,6 +7,7 @@ import { RewardWatcher } from "./reward-watcher";
 import { Alarms } from "./alarms";
 import { Dashboard } from "./dashboard";
 import { UnitScope } from "./unit-scope";
+import { secretParametersOf } from "../lib/iam/secrets";
 
 export interface OperationsArgs extends UnitScope {
   /**
@@ -14,7 +15,16 @@ export interface OperationsArgs extends UnitScope {
    * the demand planner when it has one, else `maintenance.hourUtc` from config.
    */
   maintenanceHourUtc: number;
-  config: Pick<RegionConfig, "maintenance" | "snapshots" | "rewardWatcher" | "alarms" | "livepeer">;
+  config: Pick<
+    RegionConfig,
+    | "maintenance"
+    | "snapshots"
+    | "rewardWatcher"
+    | "alarms"
+    | "livepeer"
+    | "nodeRuntime"
+    | "identity"
+  >;
   /** The discovery NLB, its target group and the transcoder pool: alarms and the dashboard. */
   loadBalancerArnSuffix: pulumi.Input<string>;
   targetGroupArnSuffix: pulumi.Input<string>;
@@ -40,6 +50,8 @@ export class Operations extends pulumi.ComponentResource {
     super("livepeer-fleet:operations:Operations", name, {}, opts);
     const { region, accountId, partition, unit, keyArn, tags, config: c } = args;
     const base = { region, accountId, partition, unit, keyArn, tags };
+    // The unit's secrets: the watcher and DLM roles are denied every one they do not read.
+    const secrets = secretParametersOf(c);
 
     this.snapshots = new Snapshots(
       `${name}-snapshots`,
@@ -48,6 +60,7 @@ export class Operations extends pulumi.ComponentResource {
         maintenanceHourUtc: args.maintenanceHourUtc,
         retainCount: c.snapshots.retainCount,
         crossRegionCopy: c.snapshots.crossRegionCopy,
+        secrets,
       },
       { parent: this },
     );
@@ -84,6 +97,7 @@ export class Operations extends pulumi.ComponentResource {
       {
         ...base,
         scheduleMinutes: w.scheduleMinutes,
+        secrets,
         watcher: {
           rpcUrlParameter: w.rpcUrlParameter,
           controller: w.controllerAddress,

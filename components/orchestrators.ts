@@ -11,7 +11,8 @@ import {
   ownHealthStatements,
   policyDocument,
 } from "./launch";
-import { secretReadStatements } from "./identity";
+import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
+import { secretParametersOf } from "../lib/iam/secrets";
 import { bundleReadStatements } from "./node-files";
 import { AMI_PARAMETERS } from "../lib/config/schema";
 import type { RegionDesign } from "../lib/design";
@@ -178,7 +179,7 @@ export class Orchestrators extends pulumi.ComponentResource {
         // refactor, a replacement or a destroy.
         { ...child, protect: true, retainOnDelete: true },
       );
-      const { role, profile } = instanceRole(n, tags, args.partition, child);
+      const { role, profile } = instanceRole(n, tags, child);
       new aws.iam.RolePolicy(
         `${n}-self`,
         {
@@ -196,13 +197,22 @@ export class Orchestrators extends pulumi.ComponentResource {
                   zoneId,
                   privateName: slot.privateName,
                 }),
-                ...secretReadStatements({
+                ...secretReadPolicy({
                   partition,
                   region: d.region,
                   accountId,
                   keyArn,
-                  parameterName: args.orchSecretParameter,
-                  sid: "ReadOrchestratorSecret",
+                  names: [args.orchSecretParameter],
+                  sid: "OrchSecret",
+                }).Statement,
+                // Explicit denies on every other secret: no later allow can override them.
+                ...denyStatementsFor({
+                  partition,
+                  accountId,
+                  region: d.region,
+                  kind: "orchestrator",
+                  home: d.isHomeRegion,
+                  secrets: secretParametersOf(c),
                 }),
                 ...bundleReadStatements({
                   bucketArn,

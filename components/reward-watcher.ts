@@ -4,54 +4,65 @@ import { METRIC_NAMESPACE } from "../lib/runtime-contract";
 import { bundleWatcher } from "../lib/watcher/bundle";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
 import { UnitScope } from "./unit-scope";
+import {
+  denyStatementsFor,
+  putMetricDataStatement,
+  secretReadPolicy,
+  type PolicyDocument,
+} from "../lib/iam/policies";
+import type { SecretParameter } from "../lib/iam/secrets";
 
 export interface RewardWatcherArgs extends UnitScope {
   /** Everything the handler reads from its environment except the unit and namespace. */
   watcher: Omit<WatcherConfig, "unit" | "namespace">;
   /** Minutes between runs. */
   scheduleMinutes: number;
+  /** The unit's secret parameters (lib/iam/secrets.ts): denied except the RPC URL. */
+  secrets: SecretParameter[];
 }
 
-/** The only grants the function has besides writing its own log group. */
+/**
+ * The function's grants: read and decrypt its RPC URL (and nothing else under the unit key),
+ * publish to its metric namespace, write its own log group; and explicit denies on every other
+ * secret of the unit, and on key material and shared secrets of every unit.
+ */
 export function watcherPolicy(a: {
   partition: string;
   region: string;
   accountId: string;
   keyArn: string;
   rpcUrlParameter: string;
+  /** The unit's secret parameters: every one but the RPC URL is denied. */
+  secrets: SecretParameter[];
   logGroupArn: string;
-}): Record<string, unknown> {
+}): PolicyDocument {
+  const read = secretReadPolicy({
+    partition: a.partition,
+    region: a.region,
+    accountId: a.accountId,
+    keyArn: a.keyArn,
+    names: [a.rpcUrlParameter],
+    sid: "RpcUrl",
+  });
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "ReadRpcUrl",
-        Effect: "Allow",
-        Action: "ssm:GetParameter",
-        Resource: `arn:${a.partition}:ssm:${a.region}:${a.accountId}:parameter${a.rpcUrlParameter}`,
-      },
-      {
-        // The SecureString is decrypted by SSM on the function's behalf, never directly.
-        Sid: "DecryptRpcUrlThroughSsm",
-        Effect: "Allow",
-        Action: "kms:Decrypt",
-        Resource: a.keyArn,
-        Condition: { StringEquals: { "kms:ViaService": `ssm.${a.region}.amazonaws.com` } },
-      },
-      {
-        // PutMetricData has no resource-level permissions; the namespace condition scopes it.
-        Sid: "PublishFleetMetrics",
-        Effect: "Allow",
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-      },
+      ...read.Statement,
+      putMetricDataStatement(METRIC_NAMESPACE),
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
         Resource: `${a.logGroupArn}:*`,
       },
+      ...denyStatementsFor({
+        partition: a.partition,
+        accountId: a.accountId,
+        region: a.region,
+        kind: "reward-watcher",
+        home: false,
+        secrets: a.secrets,
+      }),
     ],
   };
 }
@@ -116,6 +127,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
                 accountId,
                 keyArn,
                 rpcUrlParameter: args.watcher.rpcUrlParameter,
+                secrets: args.secrets,
                 logGroupArn,
               }),
             ),

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { SNAPSHOT_TAG, UNIT_TAG } from "./chain-node";
 import { UnitScope } from "./unit-scope";
+import { denyStatementsFor, type PolicyDocument, type PolicyStatement } from "../lib/iam/policies";
+import type { SecretParameter } from "../lib/iam/secrets";
 
 export interface SnapshotsArgs extends UnitScope {
   /** UTC hour of the daily snapshot: the region's lowest-demand hour (planner), else config. */
@@ -10,6 +12,8 @@ export interface SnapshotsArgs extends UnitScope {
   retainCount: number;
   /** Optional disaster-recovery copy of every snapshot to another region, under its own key. */
   crossRegionCopy?: { region: string; kmsKeyArn: string; retainDays: number };
+  /** The unit's secret parameters (lib/iam/secrets.ts): the DLM role is denied every one. */
+  secrets: SecretParameter[];
 }
 
 /** Value of SNAPSHOT_TAG that opts a volume into the daily policy (chain-node.ts sets it). */
@@ -36,7 +40,9 @@ export function dlmRolePolicy(a: {
   unit: string;
   keyArn: string;
   copy?: { region: string; kmsKeyArn: string };
-}): Record<string, unknown> {
+  /** The unit's secret parameters, all denied. */
+  secrets: SecretParameter[];
+}): PolicyDocument {
   const ec2 = `arn:${a.partition}:ec2`;
   const regions = a.copy ? [a.region, a.copy.region] : [a.region];
   // Snapshot ARNs carry no account id: arn:aws:ec2:REGION::snapshot/ID.
@@ -48,7 +54,7 @@ export function dlmRolePolicy(a: {
     "kms:GenerateDataKey*",
     "kms:DescribeKey",
   ];
-  const statements: Record<string, unknown>[] = [
+  const statements: PolicyStatement[] = [
     {
       Sid: "SnapshotThisUnitsVolumes",
       Effect: "Allow",
@@ -119,6 +125,17 @@ export function dlmRolePolicy(a: {
       },
     );
   }
+  // DLM never reads a parameter: explicit denies, so no later grant can change that.
+  statements.push(
+    ...denyStatementsFor({
+      partition: a.partition,
+      accountId: a.accountId,
+      region: a.region,
+      kind: "snapshots",
+      home: false,
+      secrets: a.secrets,
+    }),
+  );
   return { Version: "2012-10-17", Statement: statements };
 }
 
@@ -173,6 +190,7 @@ export class Snapshots extends pulumi.ComponentResource {
                 unit: args.unit,
                 keyArn,
                 copy,
+                secrets: args.secrets,
               }),
             ),
           ),

@@ -10,7 +10,8 @@ import {
   ownHealthStatements,
   policyDocument,
 } from "./launch";
-import { secretReadStatements } from "./identity";
+import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
+import { secretParametersOf } from "../lib/iam/secrets";
 import { bundleReadStatements } from "./node-files";
 import { NodeScaling, addNodeScaling } from "./node-scaling";
 import type { RegionDesign } from "../lib/design";
@@ -126,7 +127,7 @@ export class Transcoders extends pulumi.ComponentResource {
       child,
     );
 
-    const { role, profile } = instanceRole(name, tags, args.partition, child);
+    const { role, profile } = instanceRole(name, tags, child);
     this.role = role;
     new aws.iam.RolePolicy(
       `${name}-self`,
@@ -136,13 +137,22 @@ export class Transcoders extends pulumi.ComponentResource {
           .all([args.partition, args.accountId, args.keyArn, args.bucketArn])
           .apply(([partition, accountId, keyArn, bucketArn]) =>
             policyDocument([
-              ...secretReadStatements({
+              ...secretReadPolicy({
                 partition,
                 region: d.region,
                 accountId,
                 keyArn,
-                parameterName: args.orchSecretParameter,
-                sid: "ReadOrchestratorSecret",
+                names: [args.orchSecretParameter],
+                sid: "OrchSecret",
+              }).Statement,
+              // Explicit denies on every other secret: no later allow can override them.
+              ...denyStatementsFor({
+                partition,
+                accountId,
+                region: d.region,
+                kind: "transcoder",
+                home: d.isHomeRegion,
+                secrets: secretParametersOf(c),
               }),
               ...bundleReadStatements({ bucketArn, kind: "transcoder", keyArn, region: d.region }),
               ...ownHealthStatements(d.stack, TAGS.unit),

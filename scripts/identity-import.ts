@@ -1,21 +1,26 @@
-// `npm run identity:import -- --stack NAME --keystore FILE [--passphrase-file FILE] [--force]`
-// Puts the orchestrator keystore and its passphrase into SSM Parameter Store as SecureStrings
-// under the region unit's KMS key, at the names the stack's chain node reads. Without
-// --passphrase-file the passphrase is read from stdin (piped) or asked for with echo off; it is
-// never a command-line argument. Exit 0 written, 2 refused (nothing written unless the message
+// `npm run identity:import -- --stack NAME --role orchestrator|redeemer --keystore FILE
+//    [--passphrase-file FILE] [--force]`
+// Puts a keystore and its passphrase into SSM Parameter Store as SecureStrings under the region
+// unit's KMS key, at the names the stack's chain node reads: the orchestrator's (only for the
+// fleet's home region, whose chain node runs the reward service) or the region's redeemer's.
+// Without --passphrase-file the passphrase is read from stdin (piped) or asked for with echo off;
+// it is never a command-line argument. --force deletes and recreates existing parameters (no old
+// version stays in their history). Exit 0 written, 2 refused (nothing written unless the message
 // says otherwise), 64 wrong usage.
 import * as fs from "node:fs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import * as path from "node:path";
 import { parseFlags, runMain, UsageError } from "../lib/cli";
 import { parseStackName, unitKeyAliasName } from "../lib/stack";
-import { ConfigError, loadRegionConfig } from "../lib/config/load";
+import { ConfigError, loadFleetConfig, loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
-import { identityParameterNames } from "../components/identity";
+import { sleepAfterDelete } from "../lib/identity/ssm";
+import { KEY_ROLES, type KeyRole, keyParameterNames } from "../lib/identity/names";
 import { IdentityImportError, importIdentity, SsmSender } from "../lib/identity/import";
 
 const USAGE =
-  "npm run identity:import -- --stack NAME --keystore FILE [--passphrase-file FILE] [--force]";
+  "npm run identity:import -- --stack NAME --role orchestrator|redeemer --keystore FILE " +
+  "[--passphrase-file FILE] [--force]";
 
 export interface ImportDeps {
   projectDir: string;
@@ -24,16 +29,30 @@ export interface ImportDeps {
   readPassphrase: () => Promise<string>;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Waits between deleting and recreating a parameter (--force). */
+  wait: (ms: number) => Promise<void>;
 }
 
 export async function main(argv: string[], deps: ImportDeps): Promise<number> {
   const f = parseFlags(
     argv,
-    { stack: "string", keystore: "string", "passphrase-file": "string", force: "boolean" },
+    {
+      stack: "string",
+      role: "string",
+      keystore: "string",
+      "passphrase-file": "string",
+      force: "boolean",
+    },
     USAGE,
   );
-  if (!f.stack || !f.keystore) {
-    throw new UsageError(`--stack and --keystore are required\nusage: ${USAGE}`);
+  if (!f.stack || !f.keystore || !f.role) {
+    throw new UsageError(`--stack, --role and --keystore are required\nusage: ${USAGE}`);
+  }
+  const keyRole = f.role as KeyRole;
+  if (!KEY_ROLES.includes(keyRole)) {
+    throw new UsageError(
+      `--role must be orchestrator or redeemer, got "${f.role}"\nusage: ${USAGE}`,
+    );
   }
   try {
     const role = parseStackName(f.stack);
@@ -44,10 +63,23 @@ export async function main(argv: string[], deps: ImportDeps): Promise<number> {
     }
     const stackValues = readStackConfig(deps.projectDir, f.stack);
     if (!stackValues) throw new IdentityImportError(`Pulumi.${f.stack}.yaml not found`);
-    const config = loadRegionConfig(role, {
-      stackValues,
-      projectValues: readProjectConfig(deps.projectDir),
-    });
+    const projectValues = readProjectConfig(deps.projectDir);
+    const config = loadRegionConfig(role, { stackValues, projectValues });
+    if (keyRole === "orchestrator") {
+      const fleet = parseStackName(role.fleet);
+      const fleetValues = readStackConfig(deps.projectDir, role.fleet);
+      if (fleet.role !== "fleet" || !fleetValues) {
+        throw new IdentityImportError(`Pulumi.${role.fleet}.yaml (the fleet stack) not found`);
+      }
+      const home = loadFleetConfig(fleet, { stackValues: fleetValues, projectValues }).homeRegion;
+      if (home !== role.region) {
+        throw new IdentityImportError(
+          `the orchestrator key lives only in the fleet's home region (${home}, ` +
+            `livepeer-fleet:homeRegion in Pulumi.${role.fleet}.yaml), not in ${f.stack}: ` +
+            `import this region's redeemer key with --role redeemer`,
+        );
+      }
+    }
     const keystoreText = readFile(f.keystore, "keystore");
     const passphraseFile = f["passphrase-file"];
     const passphraseText =
@@ -56,7 +88,8 @@ export async function main(argv: string[], deps: ImportDeps): Promise<number> {
         : await deps.readPassphrase();
     const target = {
       stack: f.stack,
-      names: identityParameterNames(config.identity.parameterPrefix),
+      role: keyRole,
+      names: keyParameterNames(config.identity.parameterPrefix, keyRole),
       kmsKeyId: `alias/${unitKeyAliasName(f.stack)}`,
       orchestratorAddress: config.livepeer.orchestratorAddress,
     };
@@ -66,10 +99,12 @@ export async function main(argv: string[], deps: ImportDeps): Promise<number> {
       keystoreText,
       passphraseText,
       f.force,
+      deps.wait,
     );
     deps.out(
-      `wrote ${r.written.join(" and ")} in ${role.region} (SecureString, KMS ${target.kmsKeyId}) ` +
-        `for orchestrator ${r.address}\n` +
+      (r.replaced.length > 0 ? `deleted ${r.replaced.join(" and ")} with their history\n` : "") +
+        `wrote ${r.written.join(" and ")} in ${role.region} (SecureString, KMS ${target.kmsKeyId}) ` +
+        `for ${keyRole} ${r.address}\n` +
         `the chain node reads them at boot: replace it to pick up a new key (docs/operations.md)\n`,
     );
     return 0;
@@ -138,6 +173,7 @@ if (require.main === module) {
       readPassphrase: readPassphraseFromStdin,
       out: (t) => process.stdout.write(t),
       err: (t) => process.stderr.write(t),
+      wait: sleepAfterDelete,
     }),
   );
 }

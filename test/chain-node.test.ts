@@ -54,10 +54,14 @@ describe("chain node (fixture, in-process under the mock monitor)", () => {
     expect(lt.inputs.iamInstanceProfile).to.deep.equal({
       arn: "arn:aws:iam:us-east-1:123456789012:test-us-east-1-chain-profile",
     });
-    const ssm = ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").find(
-      (a) => a.name === "test-us-east-1-chain-ssm-core",
-    );
-    expect(ssm?.inputs.policyArn).to.equal("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    // Session Manager without AmazonSSMManagedInstanceCore's ssm:GetParameter* on `*`.
+    const ssm = one(e, "aws:iam/rolePolicy:RolePolicy", "-chain-session-manager");
+    const actions = policyOf(ssm).Statement.flatMap((st) => st.Action as string[]);
+    expect(actions).to.include("ssmmessages:OpenDataChannel");
+    expect(actions.filter((a) => a.startsWith("ssm:GetParameter"))).to.deep.equal([]);
+    expect(
+      ofType(e, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs.policyArn),
+    ).not.to.include("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
     expect(lt.inputs.tagSpecifications).to.deep.include({
       resourceType: "instance",
       tags: {

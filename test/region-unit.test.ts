@@ -71,17 +71,22 @@ describe("region unit (fixture, in-process under the mock monitor)", () => {
     expect(alias.inputs.name).to.equal("alias/livepeer-fleet/test-us-east-1");
   });
 
-  it("lets EC2/EBS, SSM, Auto Scaling, DLM and CloudWatch Logs use the key", () => {
-    const sids = policyOf(key).Statement.map((s) => s.Sid);
-    expect(sids).to.include.members([
-      "UseThroughEc2AndSsm",
+  it("lets EC2/EBS, Auto Scaling, DLM, Logs and CloudWatch use the key; nobody through SSM by wildcard", () => {
+    const statements = policyOf(key).Statement;
+    expect(statements.map((s) => s.Sid)).to.have.members([
+      "AccountAdministersThroughIam",
+      "UseThroughEc2",
       "AutoScalingServiceLinkedRole",
       "DataLifecycleManager",
       "CloudWatchLogs",
+      "CloudWatchAlarmsToEncryptedSns",
     ]);
-    const via = policyOf(key).Statement.find((s) => s.Sid === "UseThroughEc2AndSsm")!;
-    expect(JSON.stringify(via.Condition))
+    const ec2 = statements.find((s) => s.Sid === "UseThroughEc2")!;
+    expect(JSON.stringify(ec2.Condition))
       .to.include("ec2.us-east-1.amazonaws.com")
-      .and.include("ssm.us-east-1.amazonaws.com");
+      .and.not.include("ssm.");
+    // SecureStrings are decrypted only by roles whose own IAM policy names them (the account
+    // statement hands the decision to IAM): no statement grants use through SSM to a wildcard.
+    for (const s of statements) expect(JSON.stringify(s), String(s.Sid)).not.to.include("ssm.");
   });
 });

@@ -102,9 +102,7 @@ describe("serving path components (fixture, in-process under the mock monitor)",
         expect(env.LF_PRIVATE_NAME).to.equal(
           `o-${env.LF_SLOT}.test-us-east-1.livepeer-fleet.internal`,
         );
-        expect(env.LF_ORCH_SECRET_PARAM).to.equal(
-          "/livepeer-fleet/test-us-east-1/transcoding/orch-secret",
-        );
+        expect(env.LF_ORCH_SECRET_PARAM).to.equal("/livepeer-fleet/test-us-east-1/orch-secret");
         expect(env.LF_ETH_URL).to.equal("http://chain.test-us-east-1.livepeer-fleet.internal:8545");
       }
       expect(addrs[0].LF_SERVICE_ADDR).not.to.equal(addrs[1].LF_SERVICE_ADDR);
@@ -236,13 +234,19 @@ describe("serving path components (fixture, in-process under the mock monitor)",
 
     it("holds no chain, identity or address permissions: the secret, its node files, its own health", function () {
       const s = statements(byName(e, T.rolePolicy, "-tc-self"));
-      expect(s.map((x) => x.Sid)).to.have.members([
-        "ReadOrchestratorSecret",
-        "ReadOrchestratorSecretDecrypt",
+      expect(s.filter((x) => x.Effect === "Allow").map((x) => x.Sid)).to.have.members([
+        "ReadOrchSecret",
+        "DecryptOrchSecretThroughSsm",
         "ReadOwnNodeFiles",
         "DecryptOwnNodeFilesThroughS3",
         "ReportOwnInstanceHealth",
         "FindOwnAutoScalingGroup",
+      ]);
+      // Explicit denies on the key material and every other secret (lib/iam/policies.ts).
+      expect(s.filter((x) => x.Effect === "Deny").map((x) => x.Sid)).to.have.members([
+        "NeverReadSecretParameters",
+        "NoParameterPathReads",
+        "NeverDecryptSecretParameters",
       ]);
       const attached = ofType(e, T.attachment).filter((r) =>
         r.name.startsWith("test-us-east-1-tc-"),

@@ -78,15 +78,23 @@ describe("snapshots: DLM policy under the mock monitor", () => {
     expect(statement(rolePolicy, "ExpireThisUnitsSnapshots").Condition).to.deep.equal(
       unitCondition,
     );
-    const kms = policyOf(rolePolicy).Statement.filter((s) =>
-      JSON.stringify(s.Action).includes("kms:"),
-    );
+    const allows = policyOf(rolePolicy).Statement.filter((s) => s.Effect === "Allow");
+    const kms = allows.filter((s) => JSON.stringify(s.Action).includes("kms:"));
     for (const s of kms) expect(s.Resource, String(s.Sid)).to.equal(KEY_ARN);
     expect(JSON.stringify(policyOf(rolePolicy))).not.to.include("ec2:CopySnapshot");
-    // Only Describe* (no resource-level permissions) may name "*".
-    for (const s of policyOf(rolePolicy).Statement.filter((x) => x.Resource === "*")) {
+    // Only Describe* (no resource-level permissions) may be allowed on "*".
+    for (const s of allows.filter((x) => x.Resource === "*")) {
       for (const a of [s.Action].flat()) expect(String(a)).to.match(/^ec2:Describe/);
     }
+    // DLM never reads a parameter: key material anywhere and this unit's secrets are denied.
+    const deny = statement(rolePolicy, "NeverReadSecretParameters");
+    expect(deny.Effect).to.equal("Deny");
+    expect(deny.Resource).to.include.members([
+      "arn:aws:ssm:*:123456789012:parameter/*/orchestrator/keystore",
+      "arn:aws:ssm:*:123456789012:parameter/*/redeemer/keystore",
+      "arn:aws:ssm:*:123456789012:parameter/*/orch-secret",
+      `arn:aws:ssm:us-east-1:123456789012:parameter/livepeer-fleet/${STACK}/watcher/rpc-url`,
+    ]);
   });
 });
 

@@ -51,11 +51,11 @@ const envs: Record<string, Env> = {
     allocationId: "eipalloc-0123456789abcdef0",
     publicDns: "ec2-203-0-113-7.compute-1.amazonaws.com",
     zoneId: "Z0123456789ABCDEFGHIJ",
-    orchSecretParameter: "/livepeer-fleet/test-us-east-1/transcoding/orch-secret",
+    orchSecretParameter: "/livepeer-fleet/test-us-east-1/orch-secret",
   }),
   transcoder: transcoderEnv(d, {
     bundle: bundle("transcoder"),
-    orchSecretParameter: "/livepeer-fleet/test-us-east-1/transcoding/orch-secret",
+    orchSecretParameter: "/livepeer-fleet/test-us-east-1/orch-secret",
   }),
 };
 const asMap = (env: Env) => Object.fromEntries(env.map(([k, v]) => [k, String(v)]));

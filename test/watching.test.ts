@@ -72,27 +72,42 @@ describe("reward watcher Lambda under the mock monitor", () => {
     expect(tags["livepeer-fleet:bundle-sha256"]).to.equal(bundleWatcher().sha256);
   });
 
-  it("may read only its parameter, decrypt only through SSM, publish only to its namespace", () => {
+  it("may read only its parameter, decrypt only it through SSM, publish only to its namespace", () => {
     const s = policyOf(policy).Statement;
     expect(s.map((x) => x.Sid)).to.deep.equal([
       "ReadRpcUrl",
       "DecryptRpcUrlThroughSsm",
-      "PublishFleetMetrics",
+      "PublishOwnNamespace",
       "WriteOwnLogs",
+      "NeverReadSecretParameters",
+      "NoParameterPathReads",
+      "NeverDecryptSecretParameters",
     ]);
-    expect(s[0]).to.deep.include({
-      Action: "ssm:GetParameter",
-      Resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter${PARAM}`,
-    });
+    const arn = `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter${PARAM}`;
+    expect(s[0]).to.deep.include({ Action: "ssm:GetParameter", Resource: [arn] });
     expect(s[1]).to.deep.include({
       Action: "kms:Decrypt",
       Resource: KEY_ARN,
-      Condition: { StringEquals: { "kms:ViaService": "ssm.us-east-1.amazonaws.com" } },
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": "ssm.us-east-1.amazonaws.com",
+          "kms:EncryptionContext:PARAMETER_ARN": [arn],
+        },
+      },
     });
     expect(s[2]).to.deep.include({
       Action: "cloudwatch:PutMetricData",
       Condition: { StringEquals: { "cloudwatch:namespace": "LivepeerFleet" } },
     });
+    // Key material of any unit, the orchestrator secret and the chain's hosted RPC URLs: denied.
+    expect(s[4].Effect).to.equal("Deny");
+    expect(s[4].Resource).to.include.members([
+      `arn:aws:ssm:*:${ACCOUNT}:parameter/*/orchestrator/keystore`,
+      `arn:aws:ssm:*:${ACCOUNT}:parameter/*/redeemer/passphrase`,
+      `arn:aws:ssm:*:${ACCOUNT}:parameter/*/orch-secret`,
+      `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/livepeer-fleet/${STACK}/chain/rpc-endpoints`,
+    ]);
+    expect(s[4].Resource).not.to.include(arn);
     expect(s[3].Resource).to.equal(
       `arn:aws:logs:us-east-1:${ACCOUNT}:log-group:${String(logs.inputs.name)}:*`,
     );

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { getAddress, isAddress, ZeroAddress } from "ethers";
 import { KNOWN_REGIONS } from "../stack";
+import { WATCHER_RPC_URL_SUFFIX } from "../identity/names";
 
 export const OPERATIONS_DEFAULTS = {
   /** Nitro stops gracefully in minutes and catches up in minutes after a night's restart. */
@@ -280,7 +281,7 @@ export function resolveOperations(
       // operationsIssues has rejected a missing value without a preset.
       controllerAddress: w.controllerAddress ?? known!.controller,
       chainId: w.chainId ?? known!.chainId,
-      rpcUrlParameter: w.rpcUrlParameter ?? `${parameterPrefix}/watcher/rpc-url`,
+      rpcUrlParameter: w.rpcUrlParameter ?? `${parameterPrefix}${WATCHER_RPC_URL_SUFFIX}`,
       gasAccounts: w.gasAccounts ?? [c.livepeer.orchestratorAddress],
     },
     alarms: {

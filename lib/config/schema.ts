@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { isAddress, getAddress, ZeroAddress } from "ethers";
 import { KNOWN_REGIONS } from "../stack";
+import { RPC_ENDPOINTS_SUFFIX } from "../identity/names";
 import { parseCidr } from "../cidr";
 import { SIZING_KEYS, refineSizing } from "./sizing-schema";
 import {
@@ -435,7 +436,7 @@ export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
     nodeRuntime: {
       ...c.nodeRuntime,
       rpcEndpointsParameter:
-        c.nodeRuntime.rpcEndpointsParameter ?? `${parameterPrefix}/chain/rpc-endpoints`,
+        c.nodeRuntime.rpcEndpointsParameter ?? `${parameterPrefix}${RPC_ENDPOINTS_SUFFIX}`,
     },
   };
 }

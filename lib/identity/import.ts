@@ -1,23 +1,19 @@
 // `npm run identity:import` logic: checks that a keystore is a JSON keystore v3 that the given
-// passphrase decrypts to the stack's orchestrator address, then writes both as SSM SecureStrings
-// under the region unit's KMS key, at the names the stack's nodes read. Neither value is ever
+// passphrase decrypts, to the stack's orchestrator address (role orchestrator) or to an account
+// that is not the orchestrator (role redeemer), then writes both as SSM SecureStrings under the
+// region unit's KMS key, at the names the stack's chain node reads. Neither value is ever
 // printed, logged, put in an error message or passed on a command line. The SSM client is
-// injected, so tests use a fake one.
-import {
-  DescribeParametersCommand,
-  PutParameterCommand,
-  type PutParameterCommandInput,
-} from "@aws-sdk/client-ssm";
+// injected, so tests use a stand-in.
 import { decryptKeystoreJson, getAddress, isKeystoreJson } from "ethers";
+import type { KeyRole } from "./names";
+import { SecretWriteError, type SsmSender, writeSecureStrings } from "./ssm";
 
-/** The subset of the AWS SDK v3 SSMClient this uses. */
-export interface SsmSender {
-  send(command: DescribeParametersCommand | PutParameterCommand): Promise<unknown>;
-}
+export type { SsmSender } from "./ssm";
 
 export interface IdentityTarget {
   stack: string;
-  /** SSM names (identityParameterNames of the stack's prefix). */
+  role: KeyRole;
+  /** SSM names (keyParameterNames of the stack's prefix and the role). */
   names: { keystore: string; passphrase: string };
   /** KMS key for the SecureStrings: the unit key's alias, alias/livepeer-fleet/<stack>. */
   kmsKeyId: string;
@@ -61,59 +57,69 @@ export function checkKeystore(text: string): { json: string } {
 }
 
 /**
- * The passphrase as written to SSM: a passphrase file usually ends with a newline that is not
- * part of the passphrase, so the stripped text is tried first, then the text as is.
+ * Go's unicode.IsSpace (src/unicode/graphic.go): the Latin-1 spaces and the Unicode White_Space
+ * property. strings.TrimSpace trims exactly these at both ends.
  */
-export async function unlock(
-  keystoreJson: string,
-  passphraseText: string,
-): Promise<{ passphrase: string; address: string }> {
-  const stripped = passphraseText.replace(/\r?\n$/, "");
-  if (stripped.length === 0) {
+const GO_SPACE =
+  "\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const GO_TRIMMED = new RegExp(`^[${GO_SPACE}]|[${GO_SPACE}]$`);
+
+/**
+ * The passphrase as written to SSM: the text without the one final newline a passphrase file
+ * usually ends with. Refused when what is left starts or ends with whitespace: go-livepeer reads
+ * -ethPassword through common.ReadFromFile, which returns strings.TrimSpace of the file
+ * (go-livepeer common/readfromfile.go; eth/accountmanager.go Unlock), so such a passphrase would
+ * import fine and never unlock the key on the node.
+ */
+export function passphraseOf(text: string): string {
+  const passphrase = text.replace(/\r?\n$/, "");
+  if (passphrase.length === 0) {
     refuse("the passphrase is empty: a blank passphrase leaves the key unprotected at rest");
   }
-  for (const candidate of [...new Set([stripped, passphraseText])]) {
-    try {
-      const account = await decryptKeystoreJson(keystoreJson, candidate);
-      return { passphrase: candidate, address: account.address };
-    } catch {
-      // ethers: "incorrect password" (or a corrupt keystore); try the next form, say nothing.
-    }
+  if (GO_TRIMMED.test(passphrase)) {
+    refuse(
+      "the passphrase starts or ends with whitespace: go-livepeer trims the passphrase it reads " +
+        "(common.ReadFromFile), so the node could never unlock this keystore; re-encrypt the key " +
+        "with a passphrase without leading or trailing whitespace",
+    );
   }
-  return refuse("the passphrase does not decrypt the keystore (or the keystore is corrupt)");
+  return passphrase;
 }
 
-/** Names of the parameters that already exist. DescribeParameters never reads a value. */
-async function existing(ssm: SsmSender, names: string[]): Promise<string[]> {
-  const out = (await ssm.send(
-    new DescribeParametersCommand({
-      ParameterFilters: [{ Key: "Name", Option: "Equals", Values: names }],
-    }),
-  )) as { Parameters?: { Name?: string }[] };
-  return (out.Parameters ?? []).map((p) => p.Name ?? "").filter((n) => names.includes(n));
+/** The keystore's address, if `passphrase` decrypts it; refuses otherwise. */
+export async function unlock(
+  keystoreJson: string,
+  passphrase: string,
+): Promise<{ address: string }> {
+  try {
+    const account = await decryptKeystoreJson(keystoreJson, passphrase);
+    return { address: account.address };
+  } catch {
+    // ethers: "incorrect password" (or a corrupt keystore): say nothing more.
+    return refuse("the passphrase does not decrypt the keystore (or the keystore is corrupt)");
+  }
 }
 
-/** An AWS error without anything that could echo a value (validation errors quote inputs). */
-export function safeAwsError(err: unknown, secrets: string[]): string {
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  let msg = String(e.message ?? "");
-  for (const s of secrets) {
-    if (s.length >= 4)
-      msg = msg.split(s).join("[redacted]").split(JSON.stringify(s)).join("[redacted]");
-  }
-  msg = msg.replace(/Value '[^']*'/g, "Value '[redacted]'").slice(0, 300);
-  const status = e.$metadata?.httpStatusCode;
-  return `${e.name ?? "Error"}${status ? ` (HTTP ${status})` : ""}: ${msg}`;
-}
+export { safeAwsError } from "./ssm";
 
 export interface ImportResult {
   address: string;
   written: string[];
+  /** Parameters deleted and recreated (--force). */
+  replaced: string[];
 }
+
+const WHAT: Record<KeyRole, string> = {
+  orchestrator: "orchestrator",
+  redeemer: "redeemer",
+};
 
 /**
  * Validates, then writes keystore then passphrase. Refuses (IdentityImportError, nothing written)
- * when either parameter exists and `force` is false, or when the key is not the stack's.
+ * when either parameter exists and `force` is false, when an orchestrator key is not the stack's
+ * orchestrator, or when a redeemer key is the orchestrator's: one account, one sender (go-livepeer
+ * doc/multi-o.md; two processes sending from one account race on nonces). With `force` the
+ * existing parameters are deleted and recreated, so their history keeps no old value.
  */
 export async function importIdentity(
   ssm: SsmSender,
@@ -121,54 +127,47 @@ export async function importIdentity(
   keystoreText: string,
   passphraseText: string,
   force: boolean,
+  wait: (ms: number) => Promise<void>,
 ): Promise<ImportResult> {
   // ethers checks the keystore's own `address` field against the decrypted key.
   const { json } = checkKeystore(keystoreText);
-  const { passphrase, address } = await unlock(json, passphraseText);
-  if (address !== getAddress(target.orchestratorAddress)) {
+  const passphrase = passphraseOf(passphraseText);
+  const { address } = await unlock(json, passphrase);
+  const orchestrator = getAddress(target.orchestratorAddress);
+  if (target.role === "orchestrator" && address !== orchestrator) {
     refuse(
       `the keystore holds ${address}, but ${target.stack} is configured for orchestrator ` +
         `${target.orchestratorAddress}: import that orchestrator's key, or fix ` +
         `livepeer-fleet:livepeer.orchestratorAddress in Pulumi.${target.stack}.yaml`,
     );
   }
-  const names = [target.names.keystore, target.names.passphrase];
-  const secrets = [json, passphrase, passphraseText];
-  let found: string[];
-  try {
-    found = await existing(ssm, names);
-  } catch (err) {
-    return refuse(`could not check for existing parameters: ${safeAwsError(err, secrets)}`);
-  }
-  if (found.length > 0 && !force) {
+  if (target.role === "redeemer" && address === orchestrator) {
     refuse(
-      `already in SSM: ${found.join(", ")}; pass --force to replace (see docs/operations.md, "Rotate the orchestrator key")`,
+      `the keystore holds the orchestrator's account ${address}: a redeemer needs its own ` +
+        "account (one account, one sender; the reward service sends from the orchestrator's), " +
+        'see docs/operations.md, "Key ceremony"',
     );
   }
-  const written: string[] = [];
-  for (const [name, value, what] of [
-    [target.names.keystore, json, "orchestrator keystore (JSON v3)"],
-    [target.names.passphrase, passphrase, "orchestrator keystore passphrase"],
-  ] as const) {
-    const input: PutParameterCommandInput = {
-      Name: name,
-      Value: value,
-      Type: "SecureString",
-      KeyId: target.kmsKeyId,
-      Overwrite: force,
-      Tier: "Standard",
-      Description: `livepeer-fleet ${target.stack}: ${what}, written by npm run identity:import`,
-    };
-    // SSM rejects Tags together with Overwrite; new parameters get the unit tag.
-    if (!force) input.Tags = [{ Key: "livepeer-fleet:unit", Value: target.stack }];
-    try {
-      await ssm.send(new PutParameterCommand(input));
-    } catch (err) {
-      const done =
-        written.length > 0 ? ` (already written: ${written.join(", ")}; re-run with --force)` : "";
-      return refuse(`writing ${name} failed: ${safeAwsError(err, secrets)}${done}`);
-    }
-    written.push(name);
+  const what = WHAT[target.role];
+  try {
+    const r = await writeSecureStrings(
+      ssm,
+      [
+        { name: target.names.keystore, value: json, what: `${what} keystore (JSON v3)` },
+        { name: target.names.passphrase, value: passphrase, what: `${what} keystore passphrase` },
+      ],
+      {
+        stack: target.stack,
+        kmsKeyId: target.kmsKeyId,
+        command: "npm run identity:import",
+        replace: force,
+        replaceHint: `pass --force to replace them (see docs/operations.md, "Rotate the ${what} key")`,
+        wait,
+      },
+    );
+    return { address, written: r.written, replaced: r.replaced };
+  } catch (err) {
+    if (err instanceof SecretWriteError) refuse(err.message);
+    throw err;
   }
-  return { address, written };
 }

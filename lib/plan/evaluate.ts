@@ -220,6 +220,12 @@ export interface EvaluateOptions {
   config?: Record<string, string>;
 }
 
+/** The region the mocks give a stack's ARNs: its own, or us-east-1 for the fleet stack. */
+export function evaluationRegion(stack: string): string {
+  const role = parseStackName(stack);
+  return role.role === "region" ? role.region : "us-east-1";
+}
+
 /**
  * Installs the recording mock monitor for `stack` in this process: every registration and invoke
  * from then on lands in the returned arrays. The program evaluation below uses it, and component
@@ -260,8 +266,7 @@ export async function installRecordingMocks(
 
 /** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
-  const role = parseStackName(opts.stack);
-  const region = role.role === "region" ? role.region : "us-east-1";
+  const region = evaluationRegion(opts.stack);
   const { resources, invokes } = await installRecordingMocks(opts.stack, region);
   pulumi.runtime.setAllConfig(
     opts.config ?? effectiveConfig(opts.projectDir, opts.stack, stackDir(opts.projectDir)),
