@@ -14,6 +14,7 @@ import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/r
 import { stackFileName } from "./lib/stack";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
+import { installPolicyGuard } from "./policy/guard";
 
 type Validated =
   | { role: Extract<StackRole, { role: "fleet" }>; fleet: FleetConfig }
@@ -69,6 +70,8 @@ function build(): Record<string, unknown> {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
   }
+  // From here on every resource is checked against the policy pack's rules before it is registered.
+  installPolicyGuard("region" in p ? p.region : undefined);
   if ("fleet" in p) {
     const fleet = new Fleet(p.role.stack, { fleet: p.role.fleet, config: p.fleet });
     // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
