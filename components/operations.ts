@@ -64,6 +64,7 @@ export class Operations extends pulumi.ComponentResource {
       `${name}-events`,
       {
         provider,
+        accountId,
         unit,
         keyArn,
         windowId: this.chainRestart.windowId,
