@@ -15,7 +15,8 @@ import {
 import { contextFor, materialize, stackOfUrn } from "../policy/adapter";
 import { listStacks } from "../lib/config/sources";
 import { evaluate, PROJECT_DIR } from "./helpers/program";
-import type { Evaluation } from "../lib/plan/evaluate";
+import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
+import { publicIngress } from "../lib/plan/exposure";
 
 const ctx: PolicyContext = {
   publicPorts: [{ protocol: "tcp", port: 8935, why: "Livepeer service" }],
@@ -736,6 +737,43 @@ describe("policy pack", () => {
         expect([...v.keys()], JSON.stringify([...v.entries()])).to.include(expected);
       });
     }
+  });
+
+  it("the plan's exposure report judges sources as the pack does", () => {
+    const rec = (
+      type: string,
+      name: string,
+      inputs: Record<string, unknown>,
+    ): RecordedResource => ({
+      urn: `urn:${name}`,
+      type,
+      name,
+      parent: "",
+      provider: "p",
+      custom: true,
+      protect: false,
+      ignoreChanges: [],
+      dependsOn: [],
+      inputs,
+    });
+    const found = publicIngress([
+      rec("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.10.0.0/16" }),
+      rec(INGRESS, "half", {
+        ipProtocol: "tcp",
+        fromPort: 8545,
+        toPort: 8545,
+        cidrIpv4: "0.0.0.0/1",
+      }),
+      rec(INGRESS, "v6", { ipProtocol: "tcp", fromPort: 8545, toPort: 8545, cidrIpv6: "0::/0" }),
+      rec(INGRESS, "pl", { ipProtocol: "tcp", fromPort: 8545, toPort: 8545, prefixListId: "pl-1" }),
+      rec(INGRESS, "vpc-only", {
+        ipProtocol: "tcp",
+        fromPort: 8936,
+        toPort: 8936,
+        cidrIpv4: "10.10.0.0/16",
+      }),
+    ]);
+    expect(found.map((f) => f.resource)).to.deep.equal(["half", "v6", "pl"]);
   });
 
   it("allows a chain P2P port publicly only when the stack configures it", () => {
