@@ -7,7 +7,7 @@ import { DEFAULTS } from "../lib/config/schema";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { parseStackName } from "../lib/stack";
-import { PolicyContext, UNKNOWN } from "./rules";
+import { PolicyContext, PolicyResource, StackRule, UNKNOWN } from "./rules";
 import { fleetPolicyContext, regionPolicyContext } from "./context";
 
 /** The project the pack lives in: its stack files say which ports each stack may open. */
@@ -64,4 +64,30 @@ export function materialize(v: unknown): unknown {
     return Array.from({ length: v.length }, (_, i) => read(() => v[i] as unknown));
   const o = v as Record<string, unknown>;
   return Object.fromEntries(Object.keys(o).map((k) => [k, read(() => o[k])]));
+}
+
+/** What the engine gives a stack validation policy for each resource (the fields used here). */
+export interface EngineStackResource {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  opts: { protect?: boolean };
+}
+
+/** A stack rule over the engine's resources: each violation with the URN it belongs to. */
+export function stackRuleViolations(
+  rule: StackRule,
+  engine: readonly EngineStackResource[],
+  ctx: PolicyContext,
+): { message: string; urn: string }[] {
+  const resources: PolicyResource[] = engine.map((r) => ({
+    type: r.type,
+    name: r.name,
+    props: materialize(r.props) as Record<string, unknown>,
+    protect: r.opts.protect,
+  }));
+  return resources.flatMap((r, i) =>
+    rule.check(r, resources, ctx).map((message) => ({ message, urn: engine[i].urn })),
+  );
 }

@@ -7,14 +7,9 @@
 // resource's outputs once all are registered: they fail a preview before anything changes, but
 // during an update only after the fact (Pulumi's policy docs, "stack validation policies"), which
 // is why the deploy workflow previews with the pack before it updates.
-import {
-  PolicyPack,
-  PolicyResource as EnginePolicyResource,
-  ResourceValidationPolicy,
-  StackValidationPolicy,
-} from "@pulumi/policy";
-import { PolicyContext, PolicyResource, RULES, STACK_RULES } from "./rules";
-import { contextFor, materialize, stackOfUrn } from "./adapter";
+import { PolicyPack, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyContext, RULES, STACK_RULES } from "./rules";
+import { contextFor, materialize, stackOfUrn, stackRuleViolations } from "./adapter";
 
 // One context per stack: its config is read once per run, not once per resource.
 const contexts = new Map<string, PolicyContext>();
@@ -47,17 +42,10 @@ const stackPolicies: StackValidationPolicy[] = STACK_RULES.map((rule) => ({
   description: rule.description,
   enforcementLevel: "mandatory",
   validateStack: (args, reportViolation) => {
-    const engine: EnginePolicyResource[] = args.resources;
-    const resources: PolicyResource[] = engine.map((r) => ({
-      type: r.type,
-      name: r.name,
-      props: materialize(r.props) as Record<string, unknown>,
-      protect: r.opts.protect,
-    }));
-    const ctx = context(engine[0]?.urn ?? "");
-    resources.forEach((r, i) => {
-      for (const message of rule.check(r, resources, ctx)) reportViolation(message, engine[i].urn);
-    });
+    const ctx = context(args.resources[0]?.urn ?? "");
+    for (const v of stackRuleViolations(rule, args.resources, ctx)) {
+      reportViolation(v.message, v.urn);
+    }
   },
 }));
 

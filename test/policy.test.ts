@@ -12,8 +12,8 @@ import {
   StackRule,
   UNKNOWN,
 } from "../policy/rules";
-import { contextFor, materialize, stackOfUrn } from "../policy/adapter";
-import { listStacks } from "../lib/config/sources";
+import { contextFor, materialize, stackOfUrn, stackRuleViolations } from "../policy/adapter";
+import { listStacks, readStackConfig } from "../lib/config/sources";
 import { evaluate, PROJECT_DIR } from "./helpers/program";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 import { publicIngress } from "../lib/plan/exposure";
@@ -811,11 +811,50 @@ describe("policy pack", () => {
     ).to.equal("prod-us-east-1");
   });
 
+  it("runs the stack rules on the engine's resources, a preview's unknown values included", () => {
+    const engine = proxyModule as unknown as {
+      unknownStringValue: unknown;
+      unknownCheckingProxy: (o: object) => Record<string, unknown>;
+    };
+    const urn = (type: string, name: string) =>
+      `urn:pulumi:prod-us-east-1::livepeer-fleet::${type}::${name}`;
+    const resource = (type: string, name: string, props: object) => ({
+      type,
+      name,
+      urn: urn(type, name),
+      props: engine.unknownCheckingProxy(props),
+      opts: { protect: false },
+    });
+    const unitKey = STACK_RULES.find((r) => r.name === "unit-key-only") as StackRule;
+    // A new stack's preview: the key's ARN and the volume's key are both still unknown.
+    const preview = [
+      resource("aws:kms/key:Key", "key", { arn: engine.unknownStringValue }),
+      resource("aws:ebs/volume:Volume", "data", { kmsKeyId: engine.unknownStringValue }),
+    ];
+    expect(stackRuleViolations(unitKey, preview, ctx)).to.deep.equal([]);
+    const foreign = [
+      ...preview,
+      resource("aws:ebs/volume:Volume", "theirs", { kmsKeyId: OTHER_ACCOUNT_KEY }),
+    ];
+    const v = stackRuleViolations(unitKey, foreign, ctx);
+    expect(v.map((x) => x.urn)).to.deep.equal([urn("aws:ebs/volume:Volume", "theirs")]);
+  });
+
   it("derives each stack's public ports from its config", () => {
     expect(contextFor("prod").publicPorts).to.deep.equal([]);
     expect(contextFor("prod-us-east-1").publicPorts).to.deep.equal([
       { protocol: "tcp", port: 8935, why: "Livepeer service" },
     ]);
+    // The stack's own VPC is what "inside" means, and its health port may be health-checked.
+    const use1 = readStackConfig(PROJECT_DIR, "prod-us-east-1") as Record<
+      string,
+      { cidr?: string }
+    >;
+    expect(contextFor("prod-us-east-1").vpcCidrs).to.deep.equal([
+      use1["livepeer-fleet:network"].cidr,
+    ]);
+    expect(contextFor("prod-us-east-1").healthCheckPorts).to.deep.equal([8936]);
+    expect(contextFor("prod").vpcCidrs).to.deep.equal([]);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-policy-"));
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(
