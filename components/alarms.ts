@@ -116,7 +116,7 @@ export class Alarms extends pulumi.ComponentResource {
       `${name}-key-change-rule`,
       {
         name: `${unit}-unit-key-change`,
-        description: `The unit key of ${unit} was scheduled for deletion or disabled: cancel it (docs/operations.md, "Unit key scheduled for deletion or disabled")`,
+        description: `The unit key of ${unit} was scheduled for deletion or disabled: cancel it (docs/operations.md, "Answer an alarm")`,
         eventPattern: pulumi.output(args.keyArn).apply((k) => JSON.stringify(keyChangePattern(k))),
         tags: tagged(`${name}-key-change-rule`),
       },

@@ -113,7 +113,7 @@ export class PolicyGuardError extends pulumi.RunError {
       [
         `policy guard: ${resourceType} "${resourceName}" breaks the policy pack, so it is not created:`,
         ...violations.map((v) => `  - ${v.rule}: ${v.message}`),
-        "Fix the program or the stack config (docs/operations.md, 'Deploying with the policy pack').",
+        "Fix the program or the stack config (docs/operations.md, 'Deploy with the policy pack').",
       ].join("\n"),
     );
   }

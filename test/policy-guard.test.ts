@@ -125,7 +125,7 @@ describe("policy guard: rules checked inside the program", () => {
     expect(pulumi.RunError.isInstance(err)).to.equal(true);
     expect(err.message).to.include('aws:lb/listener:Listener "l"');
     expect(err.message).to.include("load-balancer-port-allowlist: listener l uses port 8545");
-    expect(err.message).to.include("Deploying with the policy pack");
+    expect(err.message).to.include("Deploy with the policy pack");
   });
 
   describe("under the mock monitor (child processes)", function () {
