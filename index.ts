@@ -10,6 +10,7 @@ import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/r
 import { designRegion } from "./lib/design";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
+import { installPolicyGuard } from "./policy/guard";
 
 /** RunError prints the message alone: the user needs the file and key, not a stack trace. */
 function userError(err: unknown): never {
@@ -27,6 +28,8 @@ function build(): Record<string, unknown> {
   } catch (err) {
     userError(err);
   }
+  // From here on every resource is checked against the policy pack's rules before it is registered.
+  installPolicyGuard("region" in p ? p.region : undefined);
   if (!("region" in p)) {
     const fleet = new Fleet(stack, { fleet: p.role.fleet, config: p.fleet });
     // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.

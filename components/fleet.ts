@@ -11,18 +11,32 @@ export interface FleetArgs {
 /** GitHub Actions' OIDC issuer and the audience aws-actions/configure-aws-credentials requests. */
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+/** The workflow file the drift role trusts: only its jobs may assume the role. */
+export const DRIFT_WORKFLOW = ".github/workflows/drift.yml";
 
 /**
- * Who may assume the drift-check role: a GitHub Actions job of exactly this repository on exactly
- * this branch (GitHub's `sub` claim `repo:OWNER/REPO:ref:refs/heads/BRANCH`; the audience pinned
- * as GitHub's "Configuring OpenID Connect in Amazon Web Services" recommends). Scheduled runs use
- * the default branch; a manual run from another branch, a fork or another repository is refused.
+ * Who may assume the drift-check role: a job of exactly this workflow file, from this branch, of
+ * this repository, through GitHub's OIDC provider, audience pinned (GitHub's "Configuring OpenID
+ * Connect in Amazon Web Services").
+ * - `job_workflow_ref` (`OWNER/REPO/.github/workflows/drift.yml@refs/heads/BRANCH`): the workflow
+ *   file and the ref it was read from. STS validates this GitHub claim as the condition key
+ *   token.actions.githubusercontent.com:job_workflow_ref since January 2026 (AWS What's New
+ *   "AWS STS supports validation of identity provider claims"; the Service Authorization
+ *   Reference lists it for sts:AssumeRoleWithWebIdentity), so no customised `sub` claim is
+ *   needed. GitHub sets it for every job; for a job that is not in a reusable workflow it names
+ *   the workflow file itself. Another workflow of the repository, even on this branch, is refused.
+ * - `sub` (`repo:OWNER/REPO:ref:refs/heads/BRANCH`, or the immutable form
+ *   `repo:OWNER@ID/REPO@ID:ref:...` that repositories created since July 2026 emit, per
+ *   aws-actions/configure-aws-credentials' README): a run of this branch, not of an environment
+ *   or a pull request. GitHub's AWS guide (and IAM's note in it) says to always check `sub`.
  */
 export function driftTrustPolicy(a: {
   oidcProviderArn: string;
   repository: string;
   branch: string;
 }): Record<string, unknown> {
+  const [owner, name] = a.repository.split("/");
+  const ref = `refs/heads/${a.branch}`;
   return {
     Version: "2012-10-17",
     Statement: [
@@ -34,7 +48,13 @@ export function driftTrustPolicy(a: {
         Condition: {
           StringEquals: {
             [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-            [`${GITHUB_OIDC_HOST}:sub`]: `repo:${a.repository}:ref:refs/heads/${a.branch}`,
+            [`${GITHUB_OIDC_HOST}:job_workflow_ref`]: `${a.repository}/${DRIFT_WORKFLOW}@${ref}`,
+          },
+          StringLike: {
+            [`${GITHUB_OIDC_HOST}:sub`]: [
+              `repo:${a.repository}:ref:${ref}`,
+              `repo:${owner}@*/${name}@*:ref:${ref}`,
+            ],
           },
         },
       },
@@ -44,10 +64,20 @@ export function driftTrustPolicy(a: {
 
 /**
  * What the drift role gets beyond AWS's ReadOnlyAccess (which covers the Describe/Get/List calls a
- * refresh makes for every resource type the fleet uses, including ones added later): the state
- * backend when it is an S3 bucket and KMS secrets key, and explicit denies for data a refresh never
- * reads, above all the orchestrator key. The unit key's policy lets any principal of the account
- * decrypt through SSM, so without these denies a read-only role could read the keystore.
+ * refresh makes for every resource type the fleet uses, including ones added later), and explicit
+ * denies for everything a refresh never needs:
+ * - state: read only. `pulumi refresh --preview-only` takes no lock and writes no checkpoint on a
+ *   self-managed backend since Pulumi 3.229.0 (pkg/backend/diy/backend.go, diyBackend.Refresh:
+ *   PreviewOnly skips b.Lock; pulumi/pulumi#22385); the workflow pins 3.248.0. Every object write
+ *   and delete in the bucket is denied, so the role cannot rewrite a checkpoint (drop `protect`,
+ *   change an output) or plant a lock that blocks deploys.
+ * - secrets: no decrypt of any SSM SecureString. SSM encrypts each one with the encryption context
+ *   PARAMETER_ARN (Systems Manager User Guide, "How AWS Systems Manager Parameter Store uses AWS
+ *   KMS"); a decrypt carrying that key is denied whatever the key, so neither the orchestrator
+ *   identity nor the RPC endpoint and watcher parameters (API keys in their URLs) can be read,
+ *   although the unit key's policy lets any principal of the account use it through SSM.
+ * - the stack secrets key (awskms:// secrets provider): decrypt only when called directly, as the
+ *   Pulumi CLI does, never through another service.
  */
 export function driftRolePolicy(a: {
   partition: string;
@@ -56,7 +86,8 @@ export function driftRolePolicy(a: {
   secretsKeyArn?: string;
 }): Record<string, unknown> {
   const identityParams = `arn:${a.partition}:ssm:*:${a.accountId}:parameter/*/orchestrator/*`;
-  const bucketObjects = a.stateBucket ? `arn:${a.partition}:s3:::${a.stateBucket}/*` : undefined;
+  const bucket = a.stateBucket ? `arn:${a.partition}:s3:::${a.stateBucket}` : undefined;
+  const bucketObjects = bucket ? `${bucket}/*` : undefined;
   const statements: Record<string, unknown>[] = [
     {
       Sid: "NeverReadOrchestratorIdentity",
@@ -72,13 +103,11 @@ export function driftRolePolicy(a: {
       Resource: "*",
     },
     {
-      // SSM encrypts each SecureString with the context PARAMETER_ARN: this holds whichever way
-      // a decrypt of the identity were attempted.
-      Sid: "NeverDecryptOrchestratorIdentity",
+      Sid: "NeverDecryptParameters",
       Effect: "Deny",
       Action: "kms:Decrypt",
       Resource: "*",
-      Condition: { StringLike: { "kms:EncryptionContext:PARAMETER_ARN": identityParams } },
+      Condition: { Null: { "kms:EncryptionContext:PARAMETER_ARN": "false" } },
     },
     {
       Sid: "NoSecretValues",
@@ -94,21 +123,38 @@ export function driftRolePolicy(a: {
       ...(bucketObjects ? { NotResource: bucketObjects } : { Resource: "*" }),
     },
   ];
-  if (a.stateBucket) {
-    statements.push({
-      // A self-managed backend: the check reads checkpoints and takes and releases the lock.
-      Sid: "PulumiStateBackend",
-      Effect: "Allow",
-      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-      Resource: [`arn:${a.partition}:s3:::${a.stateBucket}`, bucketObjects],
-    });
+  if (bucket && bucketObjects) {
+    statements.push(
+      {
+        Sid: "ReadPulumiState",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:ListBucket"],
+        Resource: [bucket, bucketObjects],
+      },
+      {
+        Sid: "NeverWritePulumiState",
+        Effect: "Deny",
+        Action: [
+          "s3:PutObject",
+          "s3:DeleteObject",
+          "s3:DeleteObjectVersion",
+          "s3:PutObjectAcl",
+          "s3:PutObjectRetention",
+          "s3:PutObjectLegalHold",
+          "s3:RestoreObject",
+        ],
+        Resource: bucketObjects,
+      },
+    );
   }
   if (a.secretsKeyArn) {
     statements.push({
       Sid: "PulumiSecretsProvider",
       Effect: "Allow",
-      Action: ["kms:Decrypt"],
+      Action: "kms:Decrypt",
       Resource: a.secretsKeyArn,
+      // The CLI calls KMS itself; kms:ViaService is present only when a service calls for you.
+      Condition: { Null: { "kms:ViaService": "true" } },
     });
   }
   return { Version: "2012-10-17", Statement: statements };

@@ -25,7 +25,8 @@ export function keyPolicy(a: {
 
 /**
  * The region unit's customer-managed KMS key: every volume, root disk, snapshot, SecureString and
- * log group of the unit is encrypted with it. Rotation on; protected from `pulumi destroy`.
+ * log group of the unit is encrypted with it. Rotation on; protected from `pulumi destroy`, and
+ * retained in AWS if Pulumi ever deletes it.
  */
 export class Keys extends pulumi.ComponentResource {
   public readonly key: aws.kms.Key;
@@ -52,7 +53,10 @@ export class Keys extends pulumi.ComponentResource {
           ),
         tags: { ...args.tags, Name: `${name}-key` },
       },
-      { ...child, protect: true },
+      // protect stops `pulumi destroy`; retainOnDelete keeps the key in AWS even when it is
+      // removed from the program or its protection is lifted: volumes and snapshots encrypted
+      // with it must stay readable.
+      { ...child, protect: true, retainOnDelete: true },
     );
     new aws.kms.Alias(
       `${name}-alias`,

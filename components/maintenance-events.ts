@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 
 export interface MaintenanceEventsArgs {
+  /** The unit's account: only its own EventBridge rules may write into the log group. */
+  accountId: pulumi.Input<string>;
   /** Stack name: names the rules (their names are the alarms' RuleName dimension). */
   unit: string;
   keyArn: pulumi.Input<string>;
@@ -62,7 +64,10 @@ export class MaintenanceEvents extends pulumi.ComponentResource {
       child,
     );
     // EventBridge writes to a log group through the group's resource policy, not an IAM role
-    // (docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+    // (docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html). The
+    // aws:SourceAccount condition (CloudWatch Logs API Reference, PutResourcePolicy: "supports
+    // aws:SourceArn and aws:SourceAccount") keeps another account's rules or deliveries, acting
+    // through the same service principals, from writing into it.
     new aws.cloudwatch.LogResourcePolicy(
       `${name}-delivery`,
       {
@@ -76,6 +81,7 @@ export class MaintenanceEvents extends pulumi.ComponentResource {
               Principal: { Service: ["events.amazonaws.com", "delivery.logs.amazonaws.com"] },
               Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
               Resource: pulumi.interpolate`${this.logGroup.arn}:*`,
+              Condition: { StringEquals: { "aws:SourceAccount": args.accountId } },
             },
           ],
         }),

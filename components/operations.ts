@@ -77,6 +77,7 @@ export class Operations extends pulumi.ComponentResource {
     this.events = new MaintenanceEvents(
       `${name}-events`,
       {
+        accountId,
         unit,
         keyArn,
         windowId: this.chainRestart.windowId,

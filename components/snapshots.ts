@@ -64,10 +64,37 @@ export function dlmRolePolicy(a: {
     },
     {
       // CreateSnapshot is also authorized on the snapshot it creates, which has no tags yet.
-      Sid: "CreateAndTagSnapshots",
+      Sid: "CreateSnapshots",
       Effect: "Allow",
-      Action: ["ec2:CreateSnapshot", "ec2:CreateTags"],
+      Action: "ec2:CreateSnapshot",
       Resource: snapshots,
+    },
+    {
+      // Tags only as part of creating (or copying) the snapshot: EC2 authorizes tags given in a
+      // create call's TagSpecifications as ec2:CreateTags with ec2:CreateAction set to that call
+      // (EC2 User Guide, "Grant permission to tag Amazon EC2 resources during creation"). An
+      // unconditioned CreateTags would let the role stamp the unit tag on any snapshot and then
+      // delete it under ExpireThisUnitsSnapshots.
+      Sid: "TagSnapshotsItCreates",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: snapshots,
+      Condition: {
+        StringEquals: {
+          "ec2:CreateAction": a.copy ? ["CreateSnapshot", "CopySnapshot"] : ["CreateSnapshot"],
+        },
+      },
+    },
+    {
+      // DLM's documentation does not say whether it adds tagsToAdd in the creating call or right
+      // after it; after it, the snapshot already carries this unit's tag (copyTags from the
+      // volume). Re-tagging a snapshot that is already this unit's cannot make anyone else's
+      // snapshot deletable.
+      Sid: "RetagThisUnitsSnapshots",
+      Effect: "Allow",
+      Action: "ec2:CreateTags",
+      Resource: snapshots,
+      Condition: { StringEquals: { [`aws:ResourceTag/${UNIT_TAG}`]: a.unit } },
     },
     {
       // Retention: only snapshots this unit's policy tagged (tagsToAdd below) can be deleted.

@@ -7,7 +7,8 @@ import { DEFAULTS } from "../lib/config/schema";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { parseStackName } from "../lib/stack";
-import { AllowedPort, PolicyContext, UNKNOWN } from "./rules";
+import { PolicyContext, PolicyResource, StackRule, UNKNOWN } from "./rules";
+import { fleetPolicyContext, regionPolicyContext } from "./context";
 
 /** The project the pack lives in: its stack files say which ports each stack may open. */
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -18,15 +19,17 @@ export function stackOfUrn(urn: string): string | undefined {
 }
 
 /**
- * The public ports a stack is configured to open: the Livepeer service port and, when the stack
- * sets chainNode.p2pPort, that port over TCP and UDP. A fleet stack opens nothing. When the stack's
- * config cannot be read, only the default service port: stricter, never looser.
+ * What a stack may open and where its VPC is (policy/context.ts), from its stack file. When the
+ * stack's config cannot be read: only the default service port, no VPC (every literal source is
+ * outside): stricter, never looser.
  */
 export function contextFor(stack: string | undefined, projectDir = PROJECT_DIR): PolicyContext {
   const fallback: PolicyContext = {
     publicPorts: [
       { protocol: "tcp", port: DEFAULTS.servicePort, why: "Livepeer service (default)" },
     ],
+    vpcCidrs: [],
+    healthCheckPorts: [DEFAULTS.healthPort],
   };
   if (stack === undefined) return fallback;
   let role;
@@ -35,20 +38,12 @@ export function contextFor(stack: string | undefined, projectDir = PROJECT_DIR):
   } catch {
     return fallback;
   }
-  if (role.role === "fleet") return { publicPorts: [] };
+  if (role.role === "fleet") return fleetPolicyContext();
   try {
     const stackValues = readStackConfig(projectDir, stack);
     if (!stackValues) return fallback;
     const c = loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
-    const ports: AllowedPort[] = [
-      { protocol: "tcp", port: c.livepeer.servicePort, why: "Livepeer service" },
-    ];
-    const p2p = c.chainNode.p2pPort;
-    if (p2p !== undefined) {
-      ports.push({ protocol: "tcp", port: p2p, why: "chain P2P, configured" });
-      ports.push({ protocol: "udp", port: p2p, why: "chain P2P, configured" });
-    }
-    return { publicPorts: ports };
+    return regionPolicyContext(c);
   } catch {
     return fallback;
   }
@@ -69,4 +64,30 @@ export function materialize(v: unknown): unknown {
     return Array.from({ length: v.length }, (_, i) => read(() => v[i] as unknown));
   const o = v as Record<string, unknown>;
   return Object.fromEntries(Object.keys(o).map((k) => [k, read(() => o[k])]));
+}
+
+/** What the engine gives a stack validation policy for each resource (the fields used here). */
+export interface EngineStackResource {
+  type: string;
+  name: string;
+  urn: string;
+  props: Record<string, unknown>;
+  opts: { protect?: boolean };
+}
+
+/** A stack rule over the engine's resources: each violation with the URN it belongs to. */
+export function stackRuleViolations(
+  rule: StackRule,
+  engine: readonly EngineStackResource[],
+  ctx: PolicyContext,
+): { message: string; urn: string }[] {
+  const resources: PolicyResource[] = engine.map((r) => ({
+    type: r.type,
+    name: r.name,
+    props: materialize(r.props) as Record<string, unknown>,
+    protect: r.opts.protect,
+  }));
+  return resources.flatMap((r, i) =>
+    rule.check(r, resources, ctx).map((message) => ({ message, urn: engine[i].urn })),
+  );
 }

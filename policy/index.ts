@@ -1,9 +1,15 @@
 // The livepeer-fleet policy pack: `pulumi preview --policy-pack policy` (and `pulumi up`) check
 // every resource against the rules in policy/rules/ before anything reaches AWS. Every rule is
 // mandatory: a violation stops the update. Runs on the repository's node_modules (npm ci).
-import { PolicyPack, ResourceValidationPolicy } from "@pulumi/policy";
-import { PolicyContext, RULES } from "./rules";
-import { contextFor, materialize, stackOfUrn } from "./adapter";
+//
+// Resource rules see each resource's inputs, and during `pulumi up` they run again on each
+// resource's resolved inputs just before it is created. Stack rules (rules/stack.ts) see every
+// resource's outputs once all are registered: they fail a preview before anything changes, but
+// during an update only after the fact (Pulumi's policy docs, "stack validation policies"), which
+// is why the deploy workflow previews with the pack before it updates.
+import { PolicyPack, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { PolicyContext, RULES, STACK_RULES } from "./rules";
+import { contextFor, materialize, stackOfUrn, stackRuleViolations } from "./adapter";
 
 // One context per stack: its config is read once per run, not once per resource.
 const contexts = new Map<string, PolicyContext>();
@@ -14,7 +20,7 @@ function context(urn: string): PolicyContext {
   return c;
 }
 
-const policies: ResourceValidationPolicy[] = RULES.map((rule) => ({
+const resourcePolicies: ResourceValidationPolicy[] = RULES.map((rule) => ({
   name: rule.name,
   description: rule.description,
   enforcementLevel: "mandatory",
@@ -31,4 +37,19 @@ const policies: ResourceValidationPolicy[] = RULES.map((rule) => ({
   },
 }));
 
-new PolicyPack("livepeer-fleet", { enforcementLevel: "mandatory", policies });
+const stackPolicies: StackValidationPolicy[] = STACK_RULES.map((rule) => ({
+  name: rule.name,
+  description: rule.description,
+  enforcementLevel: "mandatory",
+  validateStack: (args, reportViolation) => {
+    const ctx = context(args.resources[0]?.urn ?? "");
+    for (const v of stackRuleViolations(rule, args.resources, ctx)) {
+      reportViolation(v.message, v.urn);
+    }
+  },
+}));
+
+new PolicyPack("livepeer-fleet", {
+  enforcementLevel: "mandatory",
+  policies: [...resourcePolicies, ...stackPolicies],
+});

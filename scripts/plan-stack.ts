@@ -1,6 +1,6 @@
 // Child process of `npm run plan`: evaluates one stack under the mock monitor and prints its
 // report as JSON on stdout. Invalid config: the message on stderr (first line names the stack
-// file and key path) and exit code 2.
+// file and key path) and exit code 2; so is a resource the policy guard refuses (policy/guard.ts).
 // Usage: plan-stack.ts STACK [--evaluation] [--config-file FILE]
 //   --evaluation   print the raw evaluation (every registration with provider, protect,
 //                  ignoreChanges, dependsOn) instead of the report: what the tests assert on
@@ -53,9 +53,10 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(raw ? evaluation : report) + "\n");
   } catch (err) {
     const e = err as Error;
-    // ConfigError, StackNameError and the RunError index.ts wraps them in: a user's mistake.
+    // ConfigError, StackNameError and the RunError index.ts wraps them in, and the policy guard's
+    // refusal of a resource (policy/guard.ts): a user's mistake, told without a stack trace.
     if (
-      ["ConfigError", "StackNameError", "RunError"].includes(e.name) ||
+      ["ConfigError", "StackNameError", "RunError", "PolicyGuardError"].includes(e.name) ||
       e.constructor?.name === "RunError"
     ) {
       process.stderr.write(`${e.message}\n`);

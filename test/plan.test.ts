@@ -25,7 +25,9 @@ function scratchProject(): string {
     if (entry === "node_modules")
       fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
     else if (
-      /^(index\.ts|package\.json|tsconfig\.json|Pulumi.*\.yaml|components|lib|scripts)$/.test(entry)
+      /^(index\.ts|package\.json|tsconfig\.json|Pulumi.*\.yaml|components|lib|policy|scripts)$/.test(
+        entry,
+      )
     ) {
       fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
     }

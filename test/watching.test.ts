@@ -357,13 +357,24 @@ describe("alarm thresholds and subscriptions from config (fixture with overrides
     expect(a["node-group-at-max"].inputs.threshold).to.equal(4);
   });
 
-  it("subscribes each configured endpoint to the unit topic, keyed by endpoint", () => {
+  it("subscribes each configured endpoint to the unit topic and the key-change topic, keyed by endpoint", () => {
     const subs = ofType(e, "aws:sns/topicSubscription:TopicSubscription");
-    expect(subs.map((s) => [s.inputs.protocol, s.inputs.endpoint])).to.have.deep.members([
+    const endpoints = [
       ["email", "ops@example.com"],
       ["https", "https://pager.example.com/hook"],
-    ]);
-    for (const s of subs) expect(s.name).to.match(/-ops-alarms-sub-[0-9a-f]{10}$/);
+    ];
+    for (const [topic, pattern] of [
+      ["-ops-alarms-topic", /-ops-alarms-sub-[0-9a-f]{10}$/],
+      ["-ops-alarms-key-change", /-ops-alarms-key-change-sub-[0-9a-f]{10}$/],
+    ] as const) {
+      const arn = one(e, "aws:sns/topic:Topic", topic).outputs?.arn;
+      const mine = subs.filter((s) => s.inputs.topic === arn);
+      expect(mine.map((s) => [s.inputs.protocol, s.inputs.endpoint])).to.have.deep.members(
+        endpoints,
+      );
+      for (const s of mine) expect(s.name).to.match(pattern);
+    }
+    expect(subs).to.have.length(4);
   });
 });
 

@@ -19,6 +19,73 @@ export const NODE_RUNTIME_DEFAULTS = {
   gethNetworkFlags: "--mainnet",
 } as const;
 
+/** What a geth flag takes: nothing (a network switch), an integer in a range, or one of a list. */
+type GethFlag =
+  | { kind: "network" }
+  | { kind: "int"; min: number; max: number }
+  | { kind: "enum"; values: readonly string[] };
+
+/**
+ * The geth flags a stack may set, as named in go-ethereum's cmd/utils/flags.go (MainnetFlag,
+ * SepoliaFlag, HoleskyFlag, HoodiFlag: the NetworkFlags group; CacheFlag, MaxPeersFlag, GCModeFlag,
+ * StateSchemeFlag, StateHistoryFlag, TransactionHistoryFlag) and internal/debug/flags.go
+ * (verbosityFlag). Nothing that opens or moves a listener (--http.addr, --ws, --ws.addr,
+ * --authrpc.addr, --port), reads files or unlocks accounts: the unit file owns those, and a stack
+ * file must not be able to put the chain client's RPC on 0.0.0.0.
+ */
+export const GETH_FLAGS: Readonly<Record<string, GethFlag>> = {
+  mainnet: { kind: "network" },
+  sepolia: { kind: "network" },
+  holesky: { kind: "network" },
+  hoodi: { kind: "network" },
+  cache: { kind: "int", min: 0, max: 1_048_576 },
+  maxpeers: { kind: "int", min: 0, max: 1000 },
+  verbosity: { kind: "int", min: 0, max: 5 },
+  gcmode: { kind: "enum", values: ["full", "archive"] },
+  "state.scheme": { kind: "enum", values: ["hash", "path"] },
+  "history.state": { kind: "int", min: 0, max: 1_000_000_000 },
+  "history.transactions": { kind: "int", min: 0, max: 1_000_000_000 },
+};
+
+/** Every problem with a geth flag string, one message each (empty: valid). */
+export function gethFlagProblems(text: string): string[] {
+  const allowed = Object.keys(GETH_FLAGS)
+    .map((f) => `--${f}`)
+    .join(", ");
+  const tokens = text.split(" ").filter((t) => t !== "");
+  if (tokens.length === 0) return [`expected at least one geth flag such as --mainnet`];
+  const problems: string[] = [];
+  const networks: string[] = [];
+  for (const token of tokens) {
+    const m = /^--([a-z][a-z0-9.-]*)(?:=(.*))?$/.exec(token);
+    if (!m) {
+      problems.push(`expected --flag or --flag=value, got ${JSON.stringify(token)}`);
+      continue;
+    }
+    const [, name, value] = m;
+    const flag = GETH_FLAGS[name];
+    if (!flag) {
+      problems.push(
+        `--${name} is not an allowed geth flag (allowed: ${allowed}); listeners and addresses are set by the chain node's unit file, not by config`,
+      );
+    } else if (flag.kind === "network") {
+      if (value !== undefined) problems.push(`--${name} takes no value`);
+      networks.push(`--${name}`);
+    } else if (flag.kind === "int") {
+      const n = value !== undefined && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+      if (!(n >= flag.min && n <= flag.max)) {
+        problems.push(`--${name} expects =<integer ${flag.min}-${flag.max}>`);
+      }
+    } else if (value === undefined || !flag.values.includes(value)) {
+      problems.push(`--${name} expects =${flag.values.join("|")}`);
+    }
+  }
+  // geth refuses more than one (cmd/utils/flags.go: CheckExclusive over the network flags).
+  if (networks.length > 1)
+    problems.push(`expected at most one network flag, got ${networks.join(" ")}`);
+  return problems;
+}
+
 const sha256 = z
   .string()
   .regex(
@@ -77,10 +144,15 @@ export const NodeRuntimeSchema = z.strictObject({
         .optional(),
       /** sha256 of that tarball. Required to deploy with geth. */
       sha256: sha256.optional(),
-      /** geth network flags. Default --mainnet. */
+      /**
+       * geth flags, from an allowlist (GETH_FLAGS): one network (--mainnet, --sepolia, --holesky,
+       * --hoodi) and tuning such as --cache=4096. Default --mainnet.
+       */
       networkFlags: z
         .string()
-        .regex(/^(--[a-z][a-z0-9.-]*(=[A-Za-z0-9._-]+)?( |$))+$/, "expected flags like --sepolia")
+        .superRefine((v, ctx) => {
+          for (const message of gethFlagProblems(v)) ctx.addIssue({ code: "custom", message });
+        })
         .default(NODE_RUNTIME_DEFAULTS.gethNetworkFlags),
     })
     .prefault({}),

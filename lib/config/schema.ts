@@ -15,6 +15,7 @@ import {
 } from "./operations";
 import { NodeRuntimeSchema } from "./node-runtime";
 import { OrchestratorsSchema, ServiceDnsSchema, orchestratorAzs, servingIssues } from "./serving";
+import { collisions, describePort } from "./ports";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -385,6 +386,16 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
       code: "custom",
       path: ["chainNode", "redeemerPort"],
       message: `expected a port other than rpcPort (${c.chainNode.rpcPort})`,
+    });
+  }
+  // The P2P port is opened to the internet: it must not be a port a unit process listens on.
+  const p2p = c.chainNode.p2pPort;
+  const taken = p2p === undefined ? [] : collisions(p2p, { ...c.livepeer, ...c.chainNode });
+  if (taken.length > 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["chainNode", "p2pPort"],
+      message: `expected a port no unit process uses (it would be opened to the internet); ${p2p} is ${taken.map(describePort).join(", ")}`,
     });
   }
   refineSizing(c, ctx);

@@ -32,6 +32,8 @@ export interface RecordedResource {
   ignoreChanges: string[];
   dependsOn: string[];
   inputs: Record<string, unknown>;
+  /** What the mock provider returned: id and state (inputs plus computed ids and ARNs). */
+  outputs?: Record<string, unknown>;
 }
 
 export interface RecordedInvoke {
@@ -177,7 +179,12 @@ export function mockState(
   return state;
 }
 
+/** The root resource the language host wraps every program in (sdk runtime/stack.ts). */
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
 class RecordingMonitor extends MockMonitor {
+  private rootUrn = "";
+
   constructor(
     mocks: pulumi.runtime.Mocks,
     private readonly sink: RecordedResource[],
@@ -191,8 +198,15 @@ class RecordingMonitor extends MockMonitor {
   ): Promise<void> {
     const object = req.getObject();
     const inputs = (object ? redact(deserializeProperties(object)) : {}) as Record<string, unknown>;
+    // The engine leaves the root stack's type out of its children's URNs
+    // (urn:pulumi:STACK::PROJECT::TYPE::NAME), where MockMonitor would prefix it: present the
+    // stack's children as top-level so the plan's URNs are a deployment's (the runbooks quote them).
+    if (this.rootUrn !== "" && req.getParent() === this.rootUrn) req.setParent("");
     await super.registerResource(req, (err: unknown, res: RegisterResourceResponse) => {
-      if (!err) {
+      if (!err && req.getType() === ROOT_STACK_TYPE) {
+        this.rootUrn = res.getUrn();
+      } else if (!err) {
+        const state = res.getObject();
         this.sink.push({
           urn: res.getUrn(),
           type: req.getType(),
@@ -206,6 +220,10 @@ class RecordingMonitor extends MockMonitor {
           ignoreChanges: req.getIgnorechangesList(),
           dependsOn: req.getDependenciesList(),
           inputs,
+          outputs: {
+            id: res.getId(),
+            ...((state ? redact(deserializeProperties(state)) : {}) as Record<string, unknown>),
+          },
         });
       }
       callback(err, res);
@@ -218,6 +236,11 @@ export interface EvaluateOptions {
   stack: string;
   /** Config map to use instead of the project + stack files (tests). */
   config?: Record<string, string>;
+}
+
+/** Waits until every registration already sent has been answered (the SDK's RPC queue drains). */
+function settle(): Promise<void> {
+  return pulumi.runtime.disconnect();
 }
 
 /** The region the mocks give a stack's ARNs: its own, or us-east-1 for the fleet stack. */
@@ -275,14 +298,39 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   // (index.ts lists them as deployBlockers) so `npm run plan` works before they are filled in.
   process.env[OFFLINE_PLAN_ENV] = "1";
 
-  let program: Record<string, unknown>;
+  let program: Record<string, unknown> = {};
+  // A program that throws rejects the root stack's promises more than once (its outputs, its
+  // data): the first is caught below, the others must not crash the process as unhandled.
+  let programError: unknown;
+  process.on("unhandledRejection", (reason) => {
+    if (programError !== undefined && reason === programError) return;
+    setImmediate(() => {
+      throw reason;
+    });
+  });
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+    // Inside a root stack resource, as the language host runs a program: stack transformations
+    // (the policy guard) need it, and resources get the same parents and URNs as in a deployment.
+    await pulumi.runtime.runInPulumiStack(() => {
+      try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+      } catch (err) {
+        programError = err;
+        throw err;
+      }
+      return Promise.resolve(undefined);
+    });
   } catch (err) {
     // Tell the caller how much was registered before the program failed: invalid config must
-    // fail before the first resource.
-    if (err instanceof Error) Object.assign(err, { registeredBeforeError: resources.length });
+    // fail before the first resource (and the policy guard before the resource it refuses).
+    await settle();
+    if (err instanceof Error) {
+      Object.assign(err, {
+        registeredBeforeError: resources.length,
+        registeredNames: resources.map((r) => r.name),
+      });
+    }
     throw err;
   }
   const outputs: Record<string, unknown> = {};

@@ -1,6 +1,7 @@
 // What a stack opens to the internet, read from the recorded resource inputs. Used by the plan
 // report and by the security test suite, so both see the same answer.
 import type { RecordedResource } from "./evaluate";
+import { ingressOf } from "../../policy/rules/network";
 
 export interface PublicIngress {
   /** A port, or "from-to" for a range, or "all". */
@@ -11,14 +12,9 @@ export interface PublicIngress {
   via: "security-group" | "security-group-rule" | "load-balancer-listener";
 }
 
-const ANYWHERE_V4 = "0.0.0.0/0";
-const ANYWHERE_V6 = "::/0";
-
-function portOf(from: unknown, to: unknown, protocol: string): number | string {
-  if (protocol === "-1" || protocol === "all") return "all";
-  const f = Number(from);
-  const t = Number(to ?? from);
-  return f === t ? f : `${f}-${t}`;
+function portOf(from: number, to: number, protocol: string): number | string {
+  if (protocol === "all") return "all";
+  return from === to ? from : `${from}-${to}`;
 }
 
 function proto(p: unknown): string {
@@ -26,9 +22,12 @@ function proto(p: unknown): string {
   return s === "-1" ? "all" : s;
 }
 
-function asArray(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
+const VIA: Record<string, PublicIngress["via"]> = {
+  "aws:ec2/securityGroup:SecurityGroup": "security-group",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security-group-rule",
+  "aws:ec2/securityGroupRule:SecurityGroupRule": "security-group-rule",
+};
 
 export function publicIngress(resources: readonly RecordedResource[]): PublicIngress[] {
   const out: PublicIngress[] = [];
@@ -36,59 +35,35 @@ export function publicIngress(resources: readonly RecordedResource[]): PublicIng
   const publicLbNames = resources
     .filter((r) => r.type === "aws:lb/loadBalancer:LoadBalancer" && r.inputs.internal !== true)
     .map((r) => r.name);
+  // "Public" as the policy pack judges it (policy/rules/network.ts ingressOf): any source that
+  // covers an address outside the stack's VPCs, whatever its spelling, or a prefix list.
+  const vpcCidrs = resources
+    .filter((r) => r.type === "aws:ec2/vpc:Vpc" && typeof r.inputs.cidrBlock === "string")
+    .map((r) => String(r.inputs.cidrBlock));
   for (const r of resources) {
-    const i = r.inputs;
-    switch (r.type) {
-      case "aws:ec2/securityGroup:SecurityGroup":
-        for (const rule of asArray(i.ingress) as Record<string, unknown>[]) {
-          const cidrs = [...asArray(rule.cidrBlocks), ...asArray(rule.ipv6CidrBlocks)];
-          if (cidrs.includes(ANYWHERE_V4) || cidrs.includes(ANYWHERE_V6)) {
-            const p = proto(rule.protocol);
-            out.push({
-              port: portOf(rule.fromPort, rule.toPort, p),
-              protocol: p,
-              resource: r.name,
-              via: "security-group",
-            });
-          }
-        }
-        break;
-      case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        if (i.cidrIpv4 === ANYWHERE_V4 || i.cidrIpv6 === ANYWHERE_V6) {
-          const p = proto(i.ipProtocol);
+    const via = VIA[r.type];
+    if (via) {
+      const policyResource = { type: r.type, name: r.name, props: r.inputs, protect: r.protect };
+      for (const i of ingressOf(policyResource, { publicPorts: [], vpcCidrs })) {
+        if (i.public) {
           out.push({
-            port: portOf(i.fromPort, i.toPort, p),
-            protocol: p,
+            port: portOf(i.from, i.to, i.protocol),
+            protocol: i.protocol,
             resource: r.name,
-            via: "security-group-rule",
+            via,
           });
         }
-        break;
-      case "aws:ec2/securityGroupRule:SecurityGroupRule": {
-        const cidrs = [...asArray(i.cidrBlocks), ...asArray(i.ipv6CidrBlocks)];
-        if (i.type === "ingress" && (cidrs.includes(ANYWHERE_V4) || cidrs.includes(ANYWHERE_V6))) {
-          const p = proto(i.protocol);
-          out.push({
-            port: portOf(i.fromPort, i.toPort, p),
-            protocol: p,
-            resource: r.name,
-            via: "security-group-rule",
-          });
-        }
-        break;
       }
-      case "aws:lb/listener:Listener":
-        if (publicLbNames.some((n) => String(i.loadBalancerArn).endsWith(`:${n}`))) {
-          out.push({
-            port: Number(i.port),
-            protocol: proto(i.protocol),
-            resource: r.name,
-            via: "load-balancer-listener",
-          });
-        }
-        break;
-      default:
-        break;
+    } else if (r.type === "aws:lb/listener:Listener") {
+      const i = r.inputs;
+      if (publicLbNames.some((n) => String(i.loadBalancerArn).endsWith(`:${n}`))) {
+        out.push({
+          port: Number(i.port),
+          protocol: proto(i.protocol),
+          resource: r.name,
+          via: "load-balancer-listener",
+        });
+      }
     }
   }
   return out;

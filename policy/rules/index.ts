@@ -1,4 +1,4 @@
-// Every rule of the pack, in one list the policy pack and the tests share.
+// Every rule of the pack, in lists the policy pack, the program's guard and the tests share.
 import { Rule } from "./resource";
 import {
   blockDeviceCustomerKey,
@@ -6,9 +6,15 @@ import {
   kmsKeyRotation,
   secureStringCustomerKey,
 } from "./encryption";
-import { cliPortNeverExposed, noSshIngress, publicIngressAllowlist } from "./network";
+import {
+  cliPortNeverExposed,
+  loadBalancerPortAllowlist,
+  noSshIngress,
+  publicIngressAllowlist,
+} from "./network";
 import { chainDataProtected, imdsV2Required, ssmScheduleNotOnDeploy } from "./operations";
 
+/** Rules over one resource's inputs (the engine's resource validation policies). */
 export const RULES: readonly Rule[] = [
   ebsVolumeCustomerKey,
   blockDeviceCustomerKey,
@@ -17,9 +23,12 @@ export const RULES: readonly Rule[] = [
   imdsV2Required,
   noSshIngress,
   publicIngressAllowlist,
+  loadBalancerPortAllowlist,
   cliPortNeverExposed,
   chainDataProtected,
   ssmScheduleNotOnDeploy,
 ];
 
 export * from "./resource";
+export { STACK_RULES } from "./stack";
+export type { StackRule } from "./stack";

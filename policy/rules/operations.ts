@@ -1,25 +1,51 @@
 // Instance metadata, the protected chain data volume and SSM schedules that must not fire on a
 // deploy. Pure.
 import { CHAIN_DATA_ROLE, ROLE_TAG } from "../../components/chain-node";
-import { obj, Rule, UNKNOWN } from "./resource";
+import { list, obj, Rule, UNKNOWN } from "./resource";
 
+const WITH_METADATA_OPTIONS: Record<string, string> = {
+  "aws:ec2/launchTemplate:LaunchTemplate": "launch template",
+  "aws:ec2/instance:Instance": "instance",
+  "aws:ec2/spotInstanceRequest:SpotInstanceRequest": "spot instance request",
+  "aws:ec2/launchConfiguration:LaunchConfiguration": "launch configuration",
+};
+
+/**
+ * IMDSv2 tokens required, and a PUT response hop limit of exactly 1: a token then cannot leave
+ * the instance's own network stack, so a container behind a bridge (one more hop) cannot read the
+ * instance role's credentials (EC2 User Guide, "Configure the instance metadata options"). Left
+ * unset, the hop limit is whatever the AMI asks for (2 for AMIs registered with ImdsSupport v2.0),
+ * so it must be written. A spot fleet launch specification has no metadata options at all: such a
+ * fleet must launch from a launch template instead.
+ */
 export const imdsV2Required: Rule = {
   name: "imdsv2-required",
   description:
-    "Every launch template and instance requires IMDSv2 session tokens (or disables IMDS).",
+    "Every launch template, instance, spot request and launch configuration requires IMDSv2 tokens with a hop limit of 1 (or disables IMDS).",
   check(r) {
-    if (
-      r.type !== "aws:ec2/launchTemplate:LaunchTemplate" &&
-      r.type !== "aws:ec2/instance:Instance"
-    ) {
-      return [];
+    if (r.type === "aws:ec2/spotFleetRequest:SpotFleetRequest") {
+      return list(r.props.launchSpecifications).map(
+        (_, i) =>
+          `spot fleet ${r.name} launchSpecifications[${i}] cannot require IMDSv2 (no metadata options): use launchTemplateConfigs`,
+      );
     }
+    const what = WITH_METADATA_OPTIONS[r.type];
+    if (!what) return [];
     const m = obj(r.props.metadataOptions);
-    if (m?.httpEndpoint === "disabled" || m?.httpTokens === "required") return [];
-    const what = r.type.endsWith("Instance") ? "instance" : "launch template";
-    return [
-      `${what} ${r.name} allows IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(m?.httpTokens ?? null)}, must be "required")`,
-    ];
+    if (m?.httpEndpoint === "disabled") return [];
+    const out: string[] = [];
+    if (m?.httpTokens !== "required" && m?.httpTokens !== UNKNOWN) {
+      out.push(
+        `${what} ${r.name} allows IMDSv1 (metadataOptions.httpTokens is ${JSON.stringify(m?.httpTokens ?? null)}, must be "required")`,
+      );
+    }
+    const hops = m?.httpPutResponseHopLimit;
+    if (hops !== UNKNOWN && Number(hops) !== 1) {
+      out.push(
+        `${what} ${r.name} metadataOptions.httpPutResponseHopLimit is ${JSON.stringify(hops ?? null)}: must be 1, so no container can reach the instance credentials`,
+      );
+    }
+    return out;
   },
 };
 

@@ -20,6 +20,17 @@ export interface AllowedPort {
 
 export interface PolicyContext {
   publicPorts: AllowedPort[];
+  /**
+   * The unit VPC's CIDR blocks: a source inside them is not public. Default: the private address
+   * space (PRIVATE_SPACE in address.ts), for callers that do not know the VPC. contextFor and the
+   * guard always pass the VPC's own block, which is stricter.
+   */
+  vpcCidrs?: string[];
+  /**
+   * Ports a load balancer may health-check besides its traffic port: the health agent. Default
+   * [DEFAULTS.healthPort] (8936).
+   */
+  healthCheckPorts?: number[];
 }
 
 /** A rule: what it checks and a pure check returning one message per violation. */
@@ -49,7 +60,11 @@ export function isKeySet(v: unknown): boolean {
   return v === UNKNOWN || (typeof v === "string" && v.length > 0);
 }
 
-/** AWS managed keys (alias/aws/ebs, alias/aws/ssm...) are not the unit's customer key. */
+/**
+ * AWS managed keys named by alias (alias/aws/ebs, arn:aws:kms:...:alias/aws/ssm, any case) are
+ * not the unit's customer key. The AWS managed key given by its key ARN looks like any other key
+ * ARN: the unit-key stack rule (stack.ts) catches it, because it is not a key of this stack.
+ */
 export function isAwsManagedKey(v: unknown): boolean {
-  return typeof v === "string" && /(^|:)alias\/aws\//.test(v);
+  return typeof v === "string" && /(^|:)alias\/aws\//i.test(v.trim());
 }
