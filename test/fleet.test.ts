@@ -261,17 +261,18 @@ describe("fleet stack (prod under the mock monitor)", () => {
       );
     });
 
-    it("cannot decrypt the RPC endpoints parameter, although the unit key's policy would let it", () => {
+    it("cannot decrypt the RPC endpoints parameter: denied, and not granted by the key policy either", () => {
       const rpc = throughSsm("/livepeer-fleet/prod-us-east-1/chain/rpc-endpoints");
       expect(asDriftRole("kms:Decrypt", UNIT_KEY, rpc, unitKeyPolicy)).to.equal("ExplicitlyDenied");
-      // The same request without the role's denies: the key policy alone allows it. The deny is
-      // what keeps the API keys in those URLs away from a read-only role.
+      // Without the role's denies the unit key's policy grants nothing through SSM either (no
+      // wildcard principal: only roles whose own policy names a parameter decrypt it), so the
+      // API keys in those URLs stay away from a read-only role twice over.
       expect(
         asDriftRole("kms:Decrypt", UNIT_KEY, rpc, unitKeyPolicy, {
           Version: "2012-10-17",
           Statement: [],
         }),
-      ).to.equal("Allowed");
+      ).to.equal("ImplicitlyDenied");
     });
 
     it("decrypts stack secrets only directly, as the Pulumi CLI does", () => {
