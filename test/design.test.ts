@@ -77,7 +77,9 @@ describe("scaling design", () => {
     expect(scaling.find((q) => q.returnData)!.expression).to.equal("(served + refused) / capacity");
     const capacity = spec.customizedCapacityMetricSpecification.metricDataQueries;
     expect(names(capacity)).to.deep.equal([DEMAND_METRICS.poolCapacitySessions]);
-    expect(capacity.find((q) => q.returnData)!.expression).to.equal("capacity / 13");
+    expect(capacity.find((q) => q.returnData)!.expression).to.equal(
+      "capacity * 10 / PERIOD(capacity) / 13",
+    );
     for (const q of [...load, ...scaling, ...capacity]) {
       if (!q.metricStat) continue;
       expect(q.metricStat.metric.namespace).to.equal(DEMAND_NAMESPACE);

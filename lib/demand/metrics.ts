@@ -4,9 +4,13 @@
 // node runtime that publishes them, the policies and the sync cannot drift apart.
 //
 // Every metric carries the dimension Unit = the stack name (UNIT_DIMENSION, as the unit's other
-// metrics do) and nothing else, so each orchestrator's datapoint lands in the same metric and
-// the Sum over one minute is the region's total (each orchestrator publishes exactly one
-// datapoint per minute). PixelsPerSecond also carries Rendition.
+// metrics do) and nothing else, so every orchestrator's datapoints land in the same metric.
+// Each orchestrator publishes one datapoint every DEMAND_PUBLISH_SECONDS (high resolution,
+// StorageResolution 1), so the Sum over a period P is the region's total times
+// P / DEMAND_PUBLISH_SECONDS: the Sum over 10 s is the total itself, and a ratio of two such
+// Sums (utilisation) is the same whatever the period. PixelsPerSecond also carries Rendition.
+// CloudWatch keeps 10-second datapoints for 3 hours, 1-minute aggregates for 15 days
+// (CloudWatch user guide, "Metrics retention").
 //
 // Where each value comes from on an orchestrator (go-livepeer's Prometheus metrics on its
 // -monitor endpoint, names as in monitor/census.go):
@@ -43,8 +47,16 @@ export const DEMAND_METRICS = {
 /** The second dimension of PixelsPerSecond: a go-livepeer profile name, or "source". */
 export const RENDITION_DIMENSION = "Rendition";
 
-/** Every orchestrator publishes every metric once per minute (the period the policies use). */
-export const DEMAND_PERIOD_SECONDS = 60;
+/** Every orchestrator publishes every metric once per this many seconds. */
+export const DEMAND_PUBLISH_SECONDS = 10;
+
+/** CloudWatch keeps 1-minute datapoints for 15 days: the longest window demand:sync reads. */
+export const ONE_MINUTE_RETENTION_DAYS = 15;
+
+/** The region's total from a Sum over `periodSeconds` of every orchestrator's datapoints. */
+export function regionTotal(sum: number, periodSeconds: number): number {
+  return (sum * DEMAND_PUBLISH_SECONDS) / periodSeconds;
+}
 
 /** The dimensions of a unit-level demand metric. */
 export function unitDimensions(stack: string): { Name: string; Value: string }[] {

@@ -29,7 +29,12 @@
 //  - Spot: a two-minute interruption notice (EC2 user guide, "Spot Instance interruption
 //    notices"); with instance weights, desired capacity and OnDemandBaseCapacity count weighted
 //    units (ec2-auto-scaling-mixed-instances-groups-instance-weighting.md).
-import { DEMAND_METRICS, DEMAND_NAMESPACE, UNIT_DIMENSION } from "../demand/metrics";
+import {
+  DEMAND_METRICS,
+  DEMAND_NAMESPACE,
+  DEMAND_PUBLISH_SECONDS,
+  UNIT_DIMENSION,
+} from "../demand/metrics";
 import {
   HOURS,
   Rendition,
@@ -285,7 +290,12 @@ export function designScaling(input: DesignInput): ScalingDesign {
         customizedCapacityMetricSpecification: {
           metricDataQueries: [
             capacity,
-            { id: "units", expression: `capacity / ${unit}`, returnData: true },
+            // Sum over the period -> the region's capacity in sessions -> capacity units.
+            {
+              id: "units",
+              expression: `capacity * ${DEMAND_PUBLISH_SECONDS} / PERIOD(capacity) / ${unit}`,
+              returnData: true,
+            },
           ],
         },
       },
