@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { UsageError, parseFlags, runMain } from "../lib/cli";
-import { GP3_GIB_MONTH, priceIn } from "../lib/sizing/prices";
+import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices";
 import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
 import { DAY_KINDS } from "../lib/sizing/demand-model";
 import { parseStackName } from "../lib/stack";
@@ -16,7 +16,8 @@ import { parseStackName } from "../lib/stack";
 const USAGE =
   "npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N] " +
   "[--spot-interruptions PER_INSTANCE_DAY] [--spot-price-fraction F] [--metric-delay MINUTES] " +
-  "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N]";
+  "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N] " +
+  "[--ablation]";
 
 const FLAGS = {
   json: "boolean",
@@ -31,6 +32,7 @@ const FLAGS = {
   routing: "string",
   "metric-period": "integer",
   "gateway-retry-minutes": "integer",
+  ablation: "boolean",
 } as const;
 
 /** GPU types a spot pool may mix with g4dn.xlarge: comparable single-GPU NVENC instances. */
@@ -80,7 +82,7 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     return {
       instanceType: t,
       pixelsPerSecond: m.pixelsPerSecond,
-      hourlyUsd: priceIn(m.hourlyUsd as never, region).usd,
+      hourlyUsd: priceIn(m.hourlyUsd as RegionalPrice, region).usd,
     };
   };
   const primary = typeOf(c.nodeGroup.instanceType);
@@ -138,6 +140,7 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     gp3GiBMonthUsd: priceIn(GP3_GIB_MONTH, region).usd,
     previousWarmupMinutes: 10,
     retryMinutes: range("gateway-retry-minutes", f["gateway-retry-minutes"], 0, 0, 60),
+    ablation: f.ablation,
   };
 }
 
@@ -149,11 +152,18 @@ export function renderBench(r: BenchResult, stack: string): string {
   const out: string[] = [];
   out.push(
     `sizing bench: ${stack}, seed ${c.seed}; plan from ${c.trainDays} days, replay ${c.heldOutDays} ` +
-      `new days per kind at 1-minute resolution; ${c.primary.instanceType} ` +
-      `$${c.primary.hourlyUsd}/h on demand, spot at ${c.spotPriceFraction} of it, ` +
-      `${c.spotInterruptionsPerInstanceDay} interruptions per spot instance-day; ` +
-      `${c.orchestrators} orchestrators; boot ${c.boot.coldMin}-${c.boot.coldMax} min ` +
-      `(warm pool ${c.boot.warmMin}-${c.boot.warmMax}); metric delay ${c.metricDelayMinutes} min`,
+      `new days per kind at 1-minute resolution`,
+  );
+  const period =
+    r.design.targetTracking.customizedMetricSpecification.metrics[0].metricStat!.period;
+  out.push(
+    `${c.primary.instanceType} $${c.primary.hourlyUsd}/h on demand; spot at ${c.spotPriceFraction} ` +
+      `of on-demand, ${c.spotInterruptionsPerInstanceDay} interruptions per spot instance-day; ` +
+      `${c.orchestrators} orchestrators, discovery routes to ${c.routing === "room" ? "those with room" : "any"}; ` +
+      `boot ${c.boot.coldMin}-${c.boot.coldMax} min (warm pool ${c.boot.warmMin}-${c.boot.warmMax}); ` +
+      `new design's metrics every ${period} s, seen ${period < 60 ? c.highResolutionDelayMinutes : c.metricDelayMinutes} min later ` +
+      `(previous planner: 60 s, ${c.metricDelayMinutes} min); refused sessions ` +
+      `${c.retryMinutes > 0 ? `ask again for ${c.retryMinutes} min` : "go elsewhere for good"}`,
   );
   out.push("cost: the transcoder pool (instance-minutes incl. boot, root volumes incl. stopped");
   out.push("warm-pool instances); orchestrators and the rest of the unit are the same for all.");

@@ -63,6 +63,7 @@ function config(over: Partial<BenchConfig> = {}): BenchConfig {
     rootVolumeGiB: 100,
     gp3GiBMonthUsd: 0.08,
     retryMinutes: 0,
+    ablation: false,
     previousWarmupMinutes: 10,
     ...over,
   };

@@ -43,11 +43,11 @@ describe("node group (prod-us-east-1)", () => {
       ["a", "b", "c"].map((az) => `prod-us-east-1-net-private-${az}-id`),
     );
     // Sizes come from the demand planner (its numbers are asserted in node-scaling.test.ts):
-    // never below the configured floor (2), never above maxSize (8).
-    expect(asg.inputs.minSize).to.be.within(2, 8);
-    expect(asg.inputs.desiredCapacity).to.be.within(Number(asg.inputs.minSize), 8);
+    // never below the configured floor (2), never above maxSize (9).
+    expect(asg.inputs.minSize).to.be.within(2, 9);
+    expect(asg.inputs.desiredCapacity).to.be.within(Number(asg.inputs.minSize), 9);
     expect(asg.inputs).to.include({
-      maxSize: 8,
+      maxSize: 9,
       healthCheckType: "ELB",
       healthCheckGracePeriod: 600,
     });

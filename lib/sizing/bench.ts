@@ -70,6 +70,8 @@ export interface BenchConfig {
   gp3GiBMonthUsd: number;
   /** Minutes a refused session keeps asking before it goes elsewhere (pool-sim.ts). */
   retryMinutes: number;
+  /** Also replay the new design without predictive scaling, and without its warm pool. */
+  ablation: boolean;
   /** The previous design's target-tracking warm-up: its health-check grace period. */
   previousWarmupMinutes: number;
 }
@@ -81,7 +83,9 @@ export const POLICY_NAMES = [
   "new design",
   "new design + spot",
 ] as const;
-export type PolicyName = (typeof POLICY_NAMES)[number];
+/** With `ablation`: the new design without one of its parts, to show what each part buys. */
+export const ABLATION_NAMES = ["new design, no predictive", "new design, no warm pool"] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number] | (typeof ABLATION_NAMES)[number];
 
 export interface BenchRow {
   scenario: DayKind;
@@ -288,6 +292,13 @@ export function policies(
       },
     },
   ];
+  if (c.ablation) {
+    const nd = specs[3];
+    specs.push(
+      { ...nd, name: ABLATION_NAMES[0], predictive: undefined },
+      { ...nd, name: ABLATION_NAMES[1], warmPool: undefined },
+    );
+  }
   return { specs, design, spotDesign };
 }
 

@@ -166,7 +166,11 @@ export interface ScalingDesign {
     maxGroupPreparedCapacity: number;
     instanceReusePolicy: { reuseOnScaleIn: boolean };
   };
-  /** Drain on scale-in and spot loss; with a warm pool also a launch hook (initialise, then stop). */
+  /**
+   * Drain on scale-in; with a warm pool also a launch hook (initialise, then stop). A spot
+   * instance is terminated by EC2, hook or not: its agent drains on the 2-minute notice
+   * (instance metadata spot/instance-action).
+   */
   lifecycleHooks: {
     id: "drain" | "launch";
     lifecycleTransition: string;
