@@ -95,7 +95,7 @@ async function getMetricData(
   do {
     let page: GetMetricDataCommandOutput;
     try {
-      page = (await client.send(
+      page = await client.send(
         new GetMetricDataCommand({
           MetricDataQueries: queries,
           StartTime: new Date(w.start * 1000),
@@ -103,7 +103,7 @@ async function getMetricData(
           ScanBy: "TimestampAscending",
           NextToken: token,
         }),
-      ));
+      );
     } catch (err) {
       // The SDK's messages name the API error, never the caller's credentials.
       throw new DemandSyncError(`CloudWatch GetMetricData: ${(err as Error).message}`);
@@ -193,14 +193,14 @@ export async function fetchLadderCloudWatch(
   do {
     let page: ListMetricsCommandOutput;
     try {
-      page = (await client.send(
+      page = await client.send(
         new ListMetricsCommand({
           Namespace: DEMAND_NAMESPACE,
           MetricName: DEMAND_METRICS.pixelsPerSecond,
           Dimensions: [{ Name: UNIT_DIMENSION, Value: q.stack }],
           NextToken: token,
         }),
-      ));
+      );
     } catch (err) {
       throw new DemandSyncError(`CloudWatch ListMetrics: ${(err as Error).message}`);
     }
