@@ -143,7 +143,7 @@ describe("deploy gate", () => {
 
     it("re-runs when the launch templates, the ASG or its sizes change", () => {
       const cmd = one(e, "command:local:Command", "-gate-wait");
-      expect(cmd.inputs.triggers).to.deep.equal([1, "prod-us-east-1-nodes-asg-id", 2, 8, 1]);
+      expect(cmd.inputs.triggers).to.deep.equal([1, "prod-us-east-1-nodes-asg-id", 2, 9, 1]);
     });
 
     it("can be turned off per stack", () => {

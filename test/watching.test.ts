@@ -229,7 +229,7 @@ const EXPECTED: Record<
     "GroupDesiredCapacity",
     "Minimum",
     "GreaterThanOrEqualToThreshold",
-    8,
+    9,
     "missing",
     { AutoScalingGroupName: `${STACK}-nodes-asg-physical` },
   ],
@@ -312,7 +312,7 @@ describe("alarm thresholds and subscriptions from config (eu-west-1 with overrid
     expect(a["chain-down"].inputs.evaluationPeriods).to.equal(15);
     // minSize 1: "fewer than N healthy" would duplicate "no healthy targets".
     expect(a["healthy-targets-low"]).to.equal(undefined);
-    expect(a["node-group-at-max"].inputs.threshold).to.equal(4);
+    expect(a["node-group-at-max"].inputs.threshold).to.equal(5);
   });
 
   it("subscribes each configured endpoint to the unit topic, keyed by endpoint", () => {
