@@ -1,110 +1,248 @@
-// `npm run bench -- [--json] [--instance-type T] [--regenerate]`: the sizing bench over the
-// committed demand traces in bench/traces/ (lib/sizing/bench.ts says what it measures).
-// --regenerate rewrites the traces from their seeds first. Exit 1 if any trace has an hour
-// under capacity: the planner must never plan short of the demand it was given.
-import * as fs from "node:fs";
+// `npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N]
+//   [--spot-interruptions X] [--spot-price-fraction X] [--metric-delay N] [--orchestrators N]`
+// Plans from past days and replays new ones (lib/sizing/bench.ts says how), then prints the
+// policies side by side per kind of day and where the design meets or misses each target.
+// The region is the stack's (default prod-us-east-1): its demand profile, ladder, instance type
+// and capacity model. Exit 0 whatever the targets say: a missed target is a finding, printed.
 import * as path from "node:path";
-import {
-  CapacityModelSchema,
-  COMMON_LADDER,
-  SizingPolicySchema,
-} from "../lib/config/sizing-schema";
-import { readProjectConfig } from "../lib/config/sources";
-import { NAMESPACE } from "../lib/config/schema";
-import { BenchRow, benchTrace } from "../lib/sizing/bench";
-import { TRACE_NAMES, generateTrace, traceFromCsv, traceToCsv } from "../lib/sizing/traces";
-import { exitAfterFlush } from "../lib/cli";
+import { loadRegionConfig } from "../lib/config/load";
+import { readProjectConfig, readStackConfig } from "../lib/config/sources";
+import { UsageError, parseFlags, runMain } from "../lib/cli";
+import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices";
+import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
+import { DAY_KINDS } from "../lib/sizing/demand-model";
+import { parseStackName } from "../lib/stack";
 
-const projectDir = path.resolve(__dirname, "..");
-const traceDir = path.join(projectDir, "bench", "traces");
-/** The bench's own bound: large enough that every trace is plannable, so cost is compared. */
-const BENCH_MAX_SIZE = 1000;
-/** Node boot to serving: the node group's health-check grace period (600 s). */
-const BOOT_MINUTES = 10;
+const USAGE =
+  "npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N] " +
+  "[--spot-interruptions PER_INSTANCE_DAY] [--spot-price-fraction F] [--metric-delay MINUTES] " +
+  "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N] " +
+  "[--ablation]";
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+const FLAGS = {
+  json: "boolean",
+  seed: "integer",
+  stack: "string",
+  "train-days": "integer",
+  "held-out-days": "integer",
+  "spot-interruptions": "string",
+  "spot-price-fraction": "string",
+  "metric-delay": "integer",
+  orchestrators: "integer",
+  routing: "string",
+  "metric-period": "integer",
+  "gateway-retry-minutes": "integer",
+  ablation: "boolean",
+} as const;
+
+/** GPU types a spot pool may mix with g4dn.xlarge: comparable single-GPU NVENC instances. */
+const SPOT_TYPES = ["g4dn.xlarge", "g5.xlarge", "g6.xlarge"];
+
+function fraction(name: string, v: string | undefined, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < 0 || x > max) {
+    throw new UsageError(`--${name} expects a number in [0, ${max}], got "${v}"\nusage: ${USAGE}`);
+  }
+  return x;
 }
 
-function table(rows: BenchRow[], instanceType: string, hourlyUsd: number): string {
+function metricPeriod(v: number | undefined): 60 | 10 {
+  if (v === undefined || v === 10) return 10;
+  if (v === 60) return 60;
+  throw new UsageError(`--metric-period expects 60 or 10 (seconds), got ${v}\nusage: ${USAGE}`);
+}
+
+function routing(v: string | undefined): "any" | "room" {
+  if (v === undefined || v === "room") return "room";
+  if (v === "any") return v;
+  throw new UsageError(`--routing expects room or any, got "${v}"\nusage: ${USAGE}`);
+}
+
+function range(name: string, v: number | undefined, dflt: number, lo: number, hi: number) {
+  const x = v ?? dflt;
+  if (x < lo || x > hi) throw new UsageError(`--${name} must be ${lo}-${hi}\nusage: ${USAGE}`);
+  return x;
+}
+
+export function benchConfig(argv: string[], projectDir: string): BenchConfig & { stack: string } {
+  const f = parseFlags(argv, FLAGS, USAGE);
+  const stack = f.stack ?? "prod-us-east-1";
+  const role = parseStackName(stack);
+  if (role.role !== "region") throw new UsageError(`--stack ${stack} is not a region stack`);
+  const stackValues = readStackConfig(projectDir, stack);
+  if (!stackValues) throw new UsageError(`no stack file for ${stack} in ${projectDir}`);
+  const c = loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
+  const profile = c.demand.peakStreams;
+  if (!profile) throw new UsageError(`${stack} has no demand.peakStreams to size a region from`);
+  const region = role.region;
+  const typeOf = (t: string): BenchType => {
+    const m = c.capacityModel[t];
+    if (!m) throw new UsageError(`no capacity model for ${t} (Pulumi.yaml capacityModel)`);
+    return {
+      instanceType: t,
+      pixelsPerSecond: m.pixelsPerSecond,
+      hourlyUsd: priceIn(m.hourlyUsd as RegionalPrice, region).usd,
+    };
+  };
+  const primary = typeOf(c.nodeGroup.instanceType);
+  return {
+    stack,
+    seed: f.seed ?? 1,
+    trainDays: range("train-days", f["train-days"], 14, 2, 60),
+    heldOutDays: range("held-out-days", f["held-out-days"], 7, 1, 60),
+    trainSpikeDays: 2,
+    demand: {
+      // The stack's hourly peaks, read as the mean of an ordinary weekday: the replayed days
+      // peak above them with noise, growth and spikes.
+      profile,
+      weekendFactor: 0.85,
+      dayLevelSigma: 0.08,
+      growthPerDay: 0.003,
+      meanSessionMinutes: 40,
+      spike: {
+        minFactor: 3,
+        maxFactor: 5,
+        minHoldMinutes: 30,
+        maxHoldMinutes: 90,
+        rampMinutes: 15,
+      },
+    },
+    ladder: c.demand.ladder,
+    primary,
+    spotTypes: [primary, ...SPOT_TYPES.filter((t) => t !== primary.instanceType).map(typeOf)],
+    spotPriceFraction: fraction("spot-price-fraction", f["spot-price-fraction"], 0.4, 1),
+    spotInterruptionsPerInstanceDay: fraction(
+      "spot-interruptions",
+      f["spot-interruptions"],
+      0.05,
+      24,
+    ),
+    orchestrators: range(
+      "orchestrators",
+      f.orchestrators,
+      c.network.availabilityZones.length,
+      1,
+      6,
+    ),
+    routing: routing(f.routing),
+    boot: { coldMin: 3, coldMax: 6, warmMin: 1, warmMax: 2 },
+    metricDelayMinutes: range("metric-delay", f["metric-delay"], 2, 0, 10),
+    highResolutionDelayMinutes: 1,
+    alarms: {
+      highDatapoints: 3,
+      lowDatapoints: 15,
+      lowFraction: 0.7,
+    },
+    sizing: { ...c.sizing, minSize: 1, maxSize: 100_000 },
+    design: { metricPeriodSeconds: metricPeriod(f["metric-period"]) },
+    rootVolumeGiB: c.nodeGroup.rootVolumeGiB,
+    gp3GiBMonthUsd: priceIn(GP3_GIB_MONTH, region).usd,
+    previousWarmupMinutes: 10,
+    retryMinutes: range("gateway-retry-minutes", f["gateway-retry-minutes"], 0, 0, 60),
+    ablation: f.ablation,
+  };
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+const num = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : "-");
+
+export function renderBench(r: BenchResult, stack: string): string {
+  const c = r.config;
+  const out: string[] = [];
+  out.push(
+    `sizing bench: ${stack}, seed ${c.seed}; plan from ${c.trainDays} days, replay ${c.heldOutDays} ` +
+      `new days per kind at 1-minute resolution`,
+  );
+  const period =
+    r.design.targetTracking.customizedMetricSpecification.metrics[0].metricStat!.period;
+  out.push(
+    `${c.primary.instanceType} $${c.primary.hourlyUsd}/h on demand; spot at ${c.spotPriceFraction} ` +
+      `of on-demand, ${c.spotInterruptionsPerInstanceDay} interruptions per spot instance-day; ` +
+      `${c.orchestrators} orchestrators, discovery routes to ${c.routing === "room" ? "those with room" : "any"}; ` +
+      `boot ${c.boot.coldMin}-${c.boot.coldMax} min (warm pool ${c.boot.warmMin}-${c.boot.warmMax}); ` +
+      `new design's metrics every ${period} s, seen ${period < 60 ? c.highResolutionDelayMinutes : c.metricDelayMinutes} min later ` +
+      `(previous planner: 60 s, ${c.metricDelayMinutes} min); refused sessions ` +
+      `${c.retryMinutes > 0 ? `ask again for ${c.retryMinutes} min` : "go elsewhere for good"}`,
+  );
+  out.push("cost: the transcoder pool (instance-minutes incl. boot, root volumes incl. stopped");
+  out.push("warm-pool instances); orchestrators and the rest of the unit are the same for all.");
   const head = [
-    "trace",
-    "peak streams",
-    "nodes",
-    "actions",
-    "planner $/mo",
-    "lower bound $/mo",
+    "policy",
+    "$/day",
     "x lower bound",
-    "x policy bound",
-    "static peak $/mo",
-    "x static peak",
-    "hours under capacity",
-    "plan ms",
+    "% session-min lost",
+    "refused/day",
+    "interrupted/day (scale-in + spot)",
+    "scale activities/day",
+    "wait for capacity (min)",
   ];
-  const lines = [
-    `sizing bench: ${instanceType} at $${hourlyUsd}/h, common 1080p30 ladder, project sizing policy`,
-    `| ${head.join(" | ")} |`,
-    `|${head.map(() => "---").join("|")}|`,
-  ];
-  for (const r of rows) {
-    lines.push(
-      `| ${[
-        r.trace,
-        r.peakStreams,
-        `${r.minNodes}-${r.maxNodes}`,
-        r.scheduledActions,
-        r.plannerUsdMonth.toFixed(2),
-        r.lowerBoundUsdMonth.toFixed(2),
-        r.ratioToLowerBound.toFixed(2),
-        r.ratioToPolicyBound.toFixed(2),
-        r.staticPeakUsdMonth.toFixed(2),
-        r.ratioToStaticPeak.toFixed(2),
-        r.underCapacityHours,
-        r.planMs.toFixed(3),
-      ].join(" | ")} |`,
-    );
+  for (const scenario of DAY_KINDS) {
+    out.push("");
+    out.push(`${scenario} days`);
+    out.push(`| ${head.join(" | ")} |`);
+    out.push(`|${head.map(() => "---").join("|")}|`);
+    for (const row of r.rows.filter((x) => x.scenario === scenario)) {
+      out.push(
+        `| ${[
+          row.policy,
+          num(row.usdPerDay),
+          num(row.costXLowerBound),
+          num(row.sessionMinutesLostPct, 3),
+          num(row.refusedPerDay, 1),
+          `${num(row.interruptedByScaleInPerDay, 1)} + ${num(row.interruptedBySpotPerDay, 1)}`,
+          num(row.activitiesPerDay, 1),
+          String(row.timeToCapacityMinutes),
+        ].join(" | ")} |`,
+      );
+    }
   }
-  return lines.join("\n");
+  out.push("");
+  out.push("targets (new design):");
+  for (const t of checkTargets(r)) {
+    out.push(`  ${t.met ? "MET   " : "MISSED"} ${pad(t.target, 66)} ${t.measured}`);
+  }
+  const d = r.design;
+  out.push("");
+  out.push(
+    `new design: -maxSessions ${JSON.stringify(d.maxSessions)}, min ${d.minSize}, max ${d.maxSize} ` +
+      `instances; predictive target ${d.predictive.metricSpecification.targetValue}, buffer ` +
+      `${d.predictive.schedulingBufferTime} s; target tracking ${d.targetTracking.targetValue}, ` +
+      `warm-up ${d.targetTracking.estimatedInstanceWarmup} s; warm pool ` +
+      `${d.warmPool ? `min ${d.warmPool.minSize}, max prepared ${d.warmPool.maxGroupPreparedCapacity}, stopped` : "none"}`,
+  );
+  const s = r.spotDesign;
+  out.push(
+    `with spot: capacity in sessions, on-demand base ${s.mixedInstancesPolicy?.instancesDistribution.onDemandBaseCapacity}, ` +
+      `max ${s.maxSize}, types ${s.mixedInstancesPolicy?.overrides.map((o) => `${o.instanceType}=${o.weightedCapacity}`).join(" ")}; ${s.notes.join("; ")}`,
+  );
+  return out.join("\n");
 }
 
 function main(): number {
-  if (process.argv.includes("--regenerate")) {
-    fs.mkdirSync(traceDir, { recursive: true });
-    for (const name of TRACE_NAMES) {
-      fs.writeFileSync(path.join(traceDir, `${name}.csv`), traceToCsv(generateTrace(name)));
-    }
-  }
-  const project = readProjectConfig(projectDir);
-  const model = CapacityModelSchema.parse(project[`${NAMESPACE}:capacityModel`]);
-  const policy = SizingPolicySchema.parse(project[`${NAMESPACE}:sizing`] ?? {});
-  const instanceType = arg("--instance-type") ?? "g4dn.xlarge";
-  const capacity = model[instanceType];
-  if (!capacity) {
-    process.stderr.write(`no capacity model for ${instanceType} in Pulumi.yaml\n`);
-    return 64;
-  }
-  const hourlyUsd = capacity.hourlyUsd["us-east-1"] ?? capacity.hourlyUsd.default;
-  const rows = TRACE_NAMES.map((name) =>
-    benchTrace(traceFromCsv(name, fs.readFileSync(path.join(traceDir, `${name}.csv`), "utf8")), {
-      ladder: COMMON_LADDER,
-      nodePixelsPerSecond: capacity.pixelsPerSecond,
-      hourlyUsd,
-      policy: { ...policy, minSize: 1, maxSize: BENCH_MAX_SIZE },
-      bootMinutes: BOOT_MINUTES,
-    }),
-  );
-  if (process.argv.includes("--json")) {
-    process.stdout.write(JSON.stringify({ instanceType, hourlyUsd, rows }, null, 2) + "\n");
+  const projectDir = path.resolve(__dirname, "..");
+  const c = benchConfig(process.argv.slice(2), projectDir);
+  const json = process.argv.includes("--json");
+  const r = runBench(c);
+  if (json) {
+    process.stdout.write(
+      JSON.stringify(
+        {
+          stack: c.stack,
+          config: r.config,
+          design: r.design,
+          spotDesign: r.spotDesign,
+          rows: r.rows,
+          targets: checkTargets(r),
+        },
+        null,
+        2,
+      ) + "\n",
+    );
   } else {
-    process.stdout.write(table(rows, instanceType, hourlyUsd) + "\n");
-  }
-  const short = rows.filter((r) => r.underCapacityHours > 0);
-  if (short.length > 0) {
-    process.stderr.write(`under capacity: ${short.map((r) => r.trace).join(", ")}\n`);
-    return 1;
+    process.stdout.write(renderBench(r, c.stack) + "\n");
   }
   return 0;
 }
 
-exitAfterFlush(main());
+if (require.main === module) runMain(main);

@@ -1,93 +1,205 @@
-// `npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write]` reads the region's
-// demand from Prometheus, shows the change against the stack file and the plan it gives, and
-// with --write rewrites only the demand block of Pulumi.<stack>.yaml. Any doubtful answer
-// (HTTP error, empty or partial series, NaN) or a result the config would reject: a message,
+// `npm run demand:sync -- --stack NAME [--days N] [--write] ...` reads the region's demand as the
+// fleet measures it, shows the change against the stack file and the plan it gives, and with
+// --write rewrites only the demand block of Pulumi.<stack>.yaml. Any doubtful answer (empty or
+// partial series, NaN, an HTTP or API error) or a result the config would reject: a message,
 // exit 1 or 2, and the file untouched.
-// Other options: --selector 'job="livepeer"' (extra label matchers), --end ISO-8601 (window end,
-// default now), --min-coverage 0.9 (accept gaps), --keep-ladder (sync stream counts only),
-// --project-dir DIR (where the stack files are; default this repository).
+//
+// Source: CloudWatch in the stack's own region by default (the orchestrators' LivepeerFleet
+// metrics, lib/demand/metrics.ts), with the AWS SDK's default credentials. Or Prometheus with
+// --prometheus URL, which then needs --region-selector (label matchers naming the stack's
+// region) and one way to authenticate: --bearer-token-file PATH, --bearer-token-env NAME, or
+// --sigv4 (Amazon Managed Service for Prometheus; region from the URL or --sigv4-region).
+// Other options: --selector (extra matchers, Prometheus), --end ISO-8601 (window end, default
+// now), --min-coverage 0.9 (accept gaps), --keep-ladder (stream counts only), --project-dir DIR.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { EXIT_USAGE, UsageError, exitAfterFlush, parseFlags } from "../lib/cli";
 import { ConfigError, loadRegionConfig } from "../lib/config/load";
 import type { RegionConfig } from "../lib/config/schema";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { SOURCE_RENDITION } from "../lib/config/sizing-schema";
 import {
+  CloudWatchLike,
+  fetchLadderCloudWatch,
+  fetchPeakStreamsCloudWatch,
+} from "../lib/demand/cloudwatch";
+import {
   DemandQuery,
   DemandSyncError,
+  PrometheusAuth,
+  checkRegionSelector,
   checkSelector,
   fetchLadder,
   fetchPeakStreams,
 } from "../lib/demand/prometheus";
 import { StackFileError, updateDemandBlock, type DemandBlock } from "../lib/demand/stack-file";
-import { fmtPx, streamPixelsPerSecond } from "../lib/sizing/planner";
+import { fmtPx, streamPixelsPerSecond, type Rendition } from "../lib/sizing/planner";
 import { regionSizing } from "../lib/sizing/region";
 import { parseStackName, stackFileName } from "../lib/stack";
-import { exitAfterFlush } from "../lib/cli";
 
 const USAGE =
-  "usage: npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write] " +
-  "[--selector MATCHERS] [--end ISO] [--min-coverage F] [--keep-ladder] [--project-dir DIR]";
+  "npm run demand:sync -- --stack NAME [--days N] [--write] [--end ISO] [--min-coverage F] " +
+  "[--keep-ladder] [--project-dir DIR] [--prometheus URL --region-selector MATCHERS " +
+  "(--bearer-token-file PATH | --bearer-token-env NAME | --sigv4 [--sigv4-region REGION]) " +
+  "[--selector MATCHERS]]";
 
-interface Args {
-  prometheus: string;
-  stack: string;
-  days: number;
-  write: boolean;
-  selector?: string;
-  end: Date;
-  minCoverage: number;
-  keepLadder: boolean;
-  projectDir: string;
+const FLAGS = {
+  stack: "string",
+  days: "integer",
+  write: "boolean",
+  end: "string",
+  "min-coverage": "string",
+  "keep-ladder": "boolean",
+  "project-dir": "string",
+  prometheus: "string",
+  "region-selector": "string",
+  selector: "string",
+  "bearer-token-file": "string",
+  "bearer-token-env": "string",
+  sigv4: "boolean",
+  "sigv4-region": "string",
+} as const;
+
+/** What the sync reaches outside itself; tests pass stand-ins. */
+export interface SyncDeps {
+  cloudWatch(region: string): CloudWatchLike;
+  awsCredentials(): AwsCredentialIdentityProvider;
+  env: Record<string, string | undefined>;
+  now(): Date;
+  out(text: string): void;
+  err(text: string): void;
 }
 
-class UsageError extends Error {}
+const usage = (msg: string) => new UsageError(`${msg}\nusage: ${USAGE}`);
 
-function parseArgs(argv: string[]): Args {
-  const out: Partial<Args> = {
-    days: 14,
-    write: false,
-    end: new Date(),
-    minCoverage: 1,
-    keepLadder: false,
-    projectDir: path.resolve(__dirname, ".."),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
+interface Source {
+  describe: string;
+  peaks(): Promise<{ peakStreams: number[]; typicalStreams: number[] }>;
+  ladder(source: Rendition): Promise<{ ladder: Rendition[]; shares: string[] }>;
+}
+
+function prometheusAuth(f: ReturnType<typeof flags>, url: URL, deps: SyncDeps): PrometheusAuth {
+  const chosen = [f["bearer-token-file"], f["bearer-token-env"], f.sigv4 || undefined].filter(
+    (x) => x !== undefined,
+  );
+  if (chosen.length !== 1) {
+    throw usage(
+      "--prometheus needs exactly one of --bearer-token-file, --bearer-token-env or --sigv4",
+    );
+  }
+  if (f["bearer-token-file"] !== undefined) {
+    let token: string;
+    try {
+      token = fs.readFileSync(f["bearer-token-file"], "utf8").trim();
+    } catch (err) {
+      throw usage(
+        `--bearer-token-file ${f["bearer-token-file"]}: ${(err as NodeJS.ErrnoException).code ?? "unreadable"}`,
+      );
+    }
+    if (!token) throw usage(`--bearer-token-file ${f["bearer-token-file"]} is empty`);
+    return { kind: "bearer", token };
+  }
+  if (f["bearer-token-env"] !== undefined) {
+    const token = deps.env[f["bearer-token-env"]]?.trim();
+    if (!token) throw usage(`--bearer-token-env: ${f["bearer-token-env"]} is not set or empty`);
+    return { kind: "bearer", token };
+  }
+  // Amazon Managed Service for Prometheus: https://aps-workspaces.<region>.amazonaws.com/...
+  const region =
+    f["sigv4-region"] ?? /^aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com$/.exec(url.hostname)?.[1];
+  if (!region)
+    throw usage("--sigv4 needs --sigv4-region when the URL is not an aps-workspaces one");
+  return { kind: "sigv4", region, credentials: deps.awsCredentials() };
+}
+
+function flags(argv: string[]) {
+  return parseFlags(argv, FLAGS, USAGE);
+}
+
+function sourceFor(
+  f: ReturnType<typeof flags>,
+  q: { stack: string; region: string; days: number; end: Date; minCoverage: number },
+  deps: SyncDeps,
+): Source {
+  const promOnly = [
+    "region-selector",
+    "selector",
+    "bearer-token-file",
+    "bearer-token-env",
+    "sigv4-region",
+  ] as const;
+  if (f.prometheus === undefined) {
+    const stray = promOnly
+      .filter((k) => f[k] !== undefined)
+      .concat(f.sigv4 ? ["sigv4" as never] : []);
+    if (stray.length > 0) throw usage(`--${stray[0]} is a Prometheus option: add --prometheus URL`);
+    const client = deps.cloudWatch(q.region);
+    const cq = {
+      stack: q.stack,
+      region: q.region,
+      days: q.days,
+      end: q.end,
+      minCoverage: q.minCoverage,
     };
-    if (a === "--prometheus") out.prometheus = value();
-    else if (a === "--stack") out.stack = value();
-    else if (a === "--days") out.days = Number(value());
-    else if (a === "--write") out.write = true;
-    else if (a === "--selector") out.selector = value();
-    else if (a === "--end") out.end = new Date(value());
-    else if (a === "--min-coverage") out.minCoverage = Number(value());
-    else if (a === "--keep-ladder") out.keepLadder = true;
-    else if (a === "--project-dir") out.projectDir = path.resolve(value());
-    else throw new UsageError(`unknown argument ${a}`);
+    return {
+      describe: `CloudWatch in ${q.region}`,
+      peaks: () => fetchPeakStreamsCloudWatch(client, cq),
+      ladder: async (source) => {
+        const r = await fetchLadderCloudWatch(client, cq, source);
+        return {
+          ladder: r.ladder,
+          shares: r.shares.map(
+            (s) => `rendition ${s.rendition}: ${Math.round(s.share * 100)}% of pixels`,
+          ),
+        };
+      },
+    };
   }
-  if (!out.prometheus || !/^https?:\/\//.test(out.prometheus)) {
-    throw new UsageError("--prometheus needs an http(s) URL");
+  let url: URL;
+  try {
+    url = new URL(f.prometheus);
+    if (!/^https?:$/.test(url.protocol)) throw new Error();
+  } catch {
+    throw usage("--prometheus needs an http(s) URL");
   }
-  if (!out.stack) throw new UsageError("--stack needs a region stack name");
-  if (!Number.isInteger(out.days) || out.days! < 1 || out.days! > 90) {
-    throw new UsageError("--days must be a whole number of days, 1-90");
+  let regionSelector: string;
+  try {
+    regionSelector = checkRegionSelector(f["region-selector"], q.region);
+    checkSelector(f.selector);
+  } catch (err) {
+    throw usage((err as Error).message);
   }
-  if (Number.isNaN(out.end!.getTime())) throw new UsageError("--end must be an ISO-8601 time");
-  if (!(out.minCoverage! > 0 && out.minCoverage! <= 1)) {
-    throw new UsageError("--min-coverage must be in (0, 1]");
-  }
-  return out as Args;
+  const pq: DemandQuery = {
+    url: f.prometheus,
+    days: q.days,
+    end: q.end,
+    regionSelector,
+    selector: f.selector,
+    minCoverage: q.minCoverage,
+    auth: prometheusAuth(f, url, deps),
+  };
+  return {
+    describe: `Prometheus ${url.origin}`,
+    peaks: () => fetchPeakStreams(pq),
+    ladder: async (source) => {
+      const r = await fetchLadder(pq, source);
+      return {
+        ladder: r.ladder,
+        shares: r.shares.map(
+          (s) => `ladder ${Math.round(s.share * 100)}% of segments: ${s.profiles}`,
+        ),
+      };
+    },
+  };
 }
 
 function regionConfig(projectDir: string, stack: string, stackValues: Record<string, unknown>) {
   const role = parseStackName(stack);
-  if (role.role !== "region") throw new UsageError(`${stack} is not a region stack`);
+  if (role.role !== "region") throw usage(`${stack} is not a region stack`);
   return loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
 }
 
@@ -96,14 +208,14 @@ function describeChange(before: RegionConfig, after: RegionConfig): string {
   const a = regionSizing(before);
   const b = regionSizing(after);
   const oldPeaks = before.demand.peakStreams;
-  lines.push("hour UTC   streams (file -> Prometheus)   nodes");
+  lines.push("hour UTC   streams (file -> measured)   nodes");
   for (let h = 0; h < 24; h++) {
     const was = oldPeaks?.[h];
     const now = after.demand.peakStreams![h];
     const nodes = `${a.plan?.hourly[h].instances ?? a.minSize} -> ${b.plan!.hourly[h].instances}`;
     const mark = was === now ? " " : "*";
     lines.push(
-      `${mark} ${String(h).padStart(2, "0")}:00   ${String(was ?? "-").padStart(6)} -> ${String(now).padEnd(6)}              ${nodes}`,
+      `${mark} ${String(h).padStart(2, "0")}:00   ${String(was ?? "-").padStart(6)} -> ${String(now).padEnd(6)}             ${nodes}`,
     );
   }
   const ladder = (c: RegionConfig) =>
@@ -120,87 +232,106 @@ function describeChange(before: RegionConfig, after: RegionConfig): string {
   return lines.join("\n");
 }
 
-async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
-  checkSelector(args.selector);
-  const file = path.join(args.projectDir, stackFileName(args.stack));
-  if (!fs.existsSync(file)) throw new UsageError(`no stack file ${file}`);
+async function sync(argv: string[], deps: SyncDeps): Promise<number> {
+  const f = flags(argv);
+  if (!f.stack) throw usage("--stack needs a region stack name");
+  const role = parseStackName(f.stack);
+  if (role.role !== "region") throw usage(`${f.stack} is not a region stack`);
+  const days = f.days ?? 14;
+  if (days < 1 || days > 90) throw usage("--days must be a whole number of days, 1-90");
+  const end = f.end === undefined ? deps.now() : new Date(f.end);
+  if (Number.isNaN(end.getTime())) throw usage("--end must be an ISO-8601 time");
+  const minCoverage = f["min-coverage"] === undefined ? 1 : Number(f["min-coverage"]);
+  if (!(minCoverage > 0 && minCoverage <= 1)) throw usage("--min-coverage must be in (0, 1]");
+  const projectDir = path.resolve(f["project-dir"] ?? path.resolve(__dirname, ".."));
+  const source = sourceFor(
+    f,
+    { stack: f.stack, region: role.region, days, end, minCoverage },
+    deps,
+  );
+
+  const file = path.join(projectDir, stackFileName(f.stack));
+  if (!fs.existsSync(file)) throw usage(`no stack file ${file}`);
   const text = fs.readFileSync(file, "utf8");
   let current: RegionConfig;
   try {
-    current = regionConfig(
-      args.projectDir,
-      args.stack,
-      readStackConfig(args.projectDir, args.stack)!,
-    );
+    current = regionConfig(projectDir, f.stack, readStackConfig(projectDir, f.stack)!);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new UsageError(`fix ${stackFileName(args.stack)} before syncing it:\n${err.message}`);
+    throw usage(`fix ${stackFileName(f.stack)} before syncing it:\n${err.message}`);
   }
-  const source = current.demand.ladder.find((r) => r.name === SOURCE_RENDITION)!;
+  const sourceRendition = current.demand.ladder.find((r) => r.name === SOURCE_RENDITION)!;
 
-  const q: DemandQuery = {
-    url: args.prometheus,
-    days: args.days,
-    end: args.end,
-    selector: args.selector,
-    minCoverage: args.minCoverage,
-  };
-  const peakStreams = await fetchPeakStreams(q);
+  deps.out(`reading demand from ${source.describe}\n`);
+  const { peakStreams, typicalStreams } = await source.peaks();
   let ladder = current.demand.ladder;
-  if (!args.keepLadder) {
-    const found = await fetchLadder(q, source);
-    for (const s of found.shares) {
-      process.stdout.write(`ladder ${Math.round(s.share * 100)}% of segments: ${s.profiles}\n`);
-    }
+  if (!f["keep-ladder"]) {
+    const found = await source.ladder(sourceRendition);
+    for (const s of found.shares) deps.out(`${s}\n`);
     ladder = found.ladder;
   }
   const demand: DemandBlock = { peakStreams, ladder: ladder.map((r) => ({ ...r })) };
 
   // The new file, read back through the same code the program uses: never write what it rejects.
-  const newText = updateDemandBlock(text, demand, stackFileName(args.stack));
+  const newText = updateDemandBlock(text, demand, stackFileName(f.stack));
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "demand-sync-"));
   let next: RegionConfig;
   try {
-    fs.writeFileSync(path.join(scratch, stackFileName(args.stack)), newText);
-    next = regionConfig(args.projectDir, args.stack, readStackConfig(scratch, args.stack)!);
+    fs.writeFileSync(path.join(scratch, stackFileName(f.stack)), newText);
+    next = regionConfig(projectDir, f.stack, readStackConfig(scratch, f.stack)!);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  process.stdout.write(`${describeChange(current, next)}\n`);
+  deps.out(`${describeChange(current, next)}\n`);
+  deps.out(
+    `typical peak per hour (median over the days; the scaling design sizes spikes and the warm ` +
+      `pool from it): [${typicalStreams.join(", ")}]\n`,
+  );
   if (newText === text) {
-    process.stdout.write(`${stackFileName(args.stack)} already matches Prometheus\n`);
-  } else if (args.write) {
+    deps.out(`${stackFileName(f.stack)} already matches the measured demand\n`);
+  } else if (f.write) {
     // Same directory, then rename: a crash never leaves a half-written stack file.
     const tmp = `${file}.demand-sync-${process.pid}`;
     fs.writeFileSync(tmp, newText);
     fs.renameSync(tmp, file);
-    process.stdout.write(`updated the demand block of ${stackFileName(args.stack)}\n`);
+    deps.out(`updated the demand block of ${stackFileName(f.stack)}\n`);
   } else {
-    process.stdout.write(`dry run: add --write to update ${stackFileName(args.stack)}\n`);
+    deps.out(`dry run: add --write to update ${stackFileName(f.stack)}\n`);
   }
   return 0;
 }
 
-main().then(
-  (code) => exitAfterFlush(code),
-  (err: unknown) => {
-    const e = err as Error;
+/** The whole command: exit 0 done, 1 untrusted demand, 2 config rejects it, 64 usage. */
+export async function demandSync(argv: string[], deps: SyncDeps): Promise<number> {
+  try {
+    return await sync(argv, deps);
+  } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      process.exit(64);
+      deps.err(`${e.message}\n`);
+      return EXIT_USAGE;
     }
     if (e instanceof ConfigError) {
-      process.stderr.write(
+      deps.err(
         `the synced demand does not fit the stack's config; file left as is:\n${e.message}\n`,
       );
-      process.exit(2);
+      return 2;
     }
     if (e instanceof DemandSyncError || e instanceof StackFileError) {
-      process.stderr.write(`demand:sync: ${e.message}\nfile left as is\n`);
-      process.exit(1);
+      deps.err(`demand:sync: ${e.message}\nfile left as is\n`);
+      return 1;
     }
-    process.stderr.write(`${e.stack ?? String(e)}\n`);
-    process.exit(1);
-  },
-);
+    deps.err(`${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void demandSync(process.argv.slice(2), {
+    cloudWatch: (region) => new CloudWatchClient({ region }),
+    awsCredentials: () => defaultProvider(),
+    env: process.env,
+    now: () => new Date(),
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then(exitAfterFlush);
+}

@@ -54,8 +54,8 @@ describe("npm run plan", () => {
       "8935/tcp",
       "8935/tcp",
     ]);
-    expect(use1.nodeGroup).to.include({ instanceType: "g4dn.xlarge", maxSize: 8 });
-    expect(use1.nodeGroup!.minSize).to.be.within(2, 8);
+    expect(use1.nodeGroup).to.include({ instanceType: "g4dn.xlarge", maxSize: 9 });
+    expect(use1.nodeGroup!.minSize).to.be.within(2, 9);
   });
 
   it("prints a readable report per stack, and --stack limits it", () => {
@@ -63,7 +63,7 @@ describe("npm run plan", () => {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^prod-eu-west-1 {2}\(region unit, eu-west-1\)/);
     expect(r.stdout).to.match(/reachable from the internet:\n {4}8935\/tcp/);
-    expect(r.stdout).to.match(/transcoders: g5\.xlarge, \d+ sessions each .*, min \d+, max 4/);
+    expect(r.stdout).to.match(/transcoders: g5\.xlarge, \d+ sessions each .*, min \d+, max 5/);
     expect(r.stdout).not.to.include("prod-us-east-1");
   });
 
@@ -84,7 +84,7 @@ describe("npm run plan", () => {
 
     it("invalid config: exit 2, first stderr line names the stack file and key path", () => {
       const file = path.join(dir, "Pulumi.prod-eu-west-1.yaml");
-      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("maxSize: 4", "maxSize: 0"));
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("maxSize: 5", "maxSize: 0"));
       const r = plan(["--stack", "prod-eu-west-1"], dir);
       expect(r.status).to.equal(2);
       expect(r.stderr.split("\n")[0]).to.match(

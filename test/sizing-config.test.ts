@@ -36,15 +36,15 @@ describe("sizing config", () => {
   it("loads the shipped profile and plans it within the stack's bounds", () => {
     const s = regionSizing(load());
     expect(s.plan!.hourly).to.have.length(24);
-    expect(s.maxSize).to.equal(8);
-    expect(s.maxSessions).to.equal(17);
+    expect(s.maxSize).to.equal(9);
+    expect(s.maxSessions).to.equal(13);
     expect(s.maintenanceHourUtc).to.equal(9);
   });
 
   it("names the stack file and nodeGroup.maxSize when max cannot cover the demand", () => {
     const [p] = problems({ "livepeer-fleet:nodeGroup": { maxSize: 4 } });
     expect(p).to.match(/^Pulumi\.prod-us-east-1\.yaml: livepeer-fleet:nodeGroup\.maxSize: /);
-    expect(p).to.include("maxSize 4 cannot cover the demand").and.include("at least 7");
+    expect(p).to.include("maxSize 4 cannot cover the demand").and.include("at least 9");
   });
 
   it("asks for a capacity model when the instance type has none", () => {
@@ -94,6 +94,32 @@ describe("sizing config", () => {
       .and.include("capacityModel.g9.xlarge.hourlyUsd");
   });
 
+  it("marks the measured T4 as measured and any number without a basis as estimated", () => {
+    const c = load({
+      "livepeer-fleet:capacityModel": {
+        "g9.xlarge": {
+          pixelsPerSecond: 1e9,
+          pixelsSource: "estimate: a new GPU type, not measured yet",
+          hourlyUsd: { default: 1 },
+          priceSource: "https://aws.amazon.com/ec2/pricing/",
+        },
+      },
+    });
+    expect(c.capacityModel["g4dn.xlarge"].pixelsBasis).to.equal("measured");
+    expect(c.capacityModel["g4dn.xlarge"].pixelsSource).to.include("BENCHMARKING.md");
+    expect(c.capacityModel["g9.xlarge"].pixelsBasis).to.equal("estimated");
+    for (const t of ["g5.xlarge", "g6.xlarge", "c7i.4xlarge"]) {
+      expect(c.capacityModel[t].pixelsBasis, t).to.equal("estimated");
+    }
+  });
+
+  it("rejects a pixelsBasis other than measured or estimated", () => {
+    const [p] = problems({
+      "livepeer-fleet:capacityModel": { "g4dn.xlarge": { pixelsBasis: "vendor" } },
+    });
+    expect(p).to.include("capacityModel.g4dn.xlarge.pixelsBasis");
+  });
+
   it("rejects a node type that cannot carry one stream of the ladder", () => {
     const [p] = problems({
       "livepeer-fleet:capacityModel": { "g4dn.xlarge": { pixelsPerSecond: 1e6 } },
@@ -108,7 +134,7 @@ describe("sizing config", () => {
     expect(s.plan).to.equal(undefined);
     expect(s.scheduledActions).to.deep.equal([]);
     expect(s.minSize).to.equal(2);
-    expect(s.maxSessions).to.equal(17); // the common ladder on g4dn.xlarge
+    expect(s.maxSessions).to.equal(13); // the common ladder on g4dn.xlarge (measured T4)
     expect(s.maintenanceHourUtc).to.equal(4);
   });
 });

@@ -98,11 +98,24 @@ export const DemandSchema = z.strictObject({
 
 const sourceNote = z.string().min(12, "say where the number comes from (a URL, a benchmark run)");
 
+/**
+ * Whether a pixelsPerSecond is a livepeer_bench measurement (pixelsSource names the run: GPU,
+ * go-livepeer version, source, ladder, the ratio table) or an estimate. The plan shows which, so
+ * a number nobody measured is never read as one that was.
+ */
+export const PIXELS_BASES = ["measured", "estimated"] as const;
+export type PixelsBasis = (typeof PIXELS_BASES)[number];
+
 export const InstanceCapacitySchema = z.strictObject({
   /** Transcoded pixels per second one instance sustains with real-time margin (docs/sizing.md). */
   pixelsPerSecond: z.number().positive().max(1e12),
   /** Where pixelsPerSecond comes from. */
   pixelsSource: sourceNote,
+  /**
+   * "measured" (a livepeer_bench run, cited in pixelsSource) or "estimated". Default
+   * "estimated": a number is a measurement only when someone says which run it came from.
+   */
+  pixelsBasis: z.enum(PIXELS_BASES).default("estimated"),
   /** On-demand USD per hour: `default` plus optional per-region prices (region wins). */
   hourlyUsd: z.record(z.string(), z.number().positive().max(1000)).superRefine((prices, ctx) => {
     if (!("default" in prices)) {

@@ -4,6 +4,14 @@
 // (monitor/census.go): livepeer_current_sessions_total is a per-node gauge of streams being
 // transcoded (labels node_id, node_type; "orch" for an orchestrator, also with -transcoder);
 // livepeer_segment_transcoded_total counts segments per `profiles` ladder.
+//
+// Every query is scoped by a required region selector (label matchers naming the stack's
+// region) and authenticated: a bearer token, or SigV4 for Amazon Managed Service for Prometheus
+// (service "aps"), signed by the AWS SDK's own signer (@smithy/signature-v4). Credentials go in
+// request headers only and never into an error message.
+import { Sha256 } from "@smithy/core/checksum";
+import { SignatureV4 } from "@smithy/signature-v4";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Rendition } from "../sizing/planner";
 import { HOURS, streamPixelsPerSecond } from "../sizing/planner";
 import { parseProfilesLabel } from "./profiles";
@@ -12,14 +20,27 @@ export class DemandSyncError extends Error {
   override name = "DemandSyncError";
 }
 
+/** How demand:sync proves who it is to Prometheus. */
+export type PrometheusAuth =
+  | { kind: "bearer"; token: string }
+  | {
+      kind: "sigv4";
+      /** The workspace's region (signed into the request). */
+      region: string;
+      credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+    };
+
 export interface DemandQuery {
-  /** Prometheus base URL, e.g. http://127.0.0.1:9090 */
+  /** Prometheus base URL, e.g. https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1 */
   url: string;
   days: number;
   /** End of the window; aligned down to a whole UTC hour. */
   end: Date;
-  /** Extra label matchers for both metrics, e.g. job="livepeer",region="eu-west-1". */
+  /** Label matchers that select the stack's region only, e.g. region="eu-west-1". */
+  regionSelector: string;
+  /** Extra label matchers for both metrics, e.g. job="livepeer". */
   selector?: string;
+  auth: PrometheusAuth;
   /** Fraction of the window's days each UTC hour must have data for (1 = no gaps). */
   minCoverage: number;
   timeoutMs?: number;
@@ -39,8 +60,22 @@ export function checkSelector(selector: string | undefined): void {
   }
 }
 
+/**
+ * The region selector: label matchers that name the stack's region, so a Prometheus that
+ * scrapes several regions never sizes one from another's demand.
+ */
+export function checkRegionSelector(selector: string | undefined, region: string): string {
+  if (selector === undefined || !MATCHERS.test(selector) || !selector.includes(region)) {
+    throw new DemandSyncError(
+      `--region-selector ${selector === undefined ? "is required" : JSON.stringify(selector)}: ` +
+        `expected label matchers that select ${region} only, e.g. region="${region}"`,
+    );
+  }
+  return selector;
+}
+
 function matchers(q: DemandQuery): string {
-  return `node_type="orch"${q.selector ? `,${q.selector}` : ""}`;
+  return `node_type="orch",${q.regionSelector}${q.selector ? `,${q.selector}` : ""}`;
 }
 
 /**
@@ -71,18 +106,80 @@ interface ApiAnswer {
   }[];
 }
 
+/** RFC 3986 query encoding, as SigV4 canonicalises it (URLSearchParams writes "+" for " "). */
+function encode(v: string): string {
+  return encodeURIComponent(v).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/** The request headers that authenticate a GET of `url`. */
+export async function authHeaders(auth: PrometheusAuth, url: URL): Promise<Record<string, string>> {
+  if (auth.kind === "bearer") return { authorization: `Bearer ${auth.token}` };
+  const signer = new SignatureV4({
+    service: "aps",
+    region: auth.region,
+    credentials: auth.credentials,
+    sha256: Sha256,
+  });
+  const signed = await signer.sign({
+    method: "GET",
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { host: url.host },
+  });
+  // fetch sets Host itself (to the same url.host the signature covers).
+  const { host: _host, ...headers } = signed.headers;
+  void _host;
+  return headers;
+}
+
+/** A message with every credential in it replaced: errors may quote what a server sent back. */
+function redact(message: string, auth: PrometheusAuth): string {
+  const secret = auth.kind === "bearer" ? auth.token : undefined;
+  return secret ? message.split(secret).join("[redacted]") : message;
+}
+
 async function api(
   q: DemandQuery,
   path: string,
   params: Record<string, string>,
 ): Promise<ApiAnswer> {
-  const url = `${q.url.replace(/\/+$/, "")}${path}?${new URLSearchParams(params).toString()}`;
+  try {
+    return await apiCall(q, path, params);
+  } catch (err) {
+    if (err instanceof DemandSyncError) throw new DemandSyncError(redact(err.message, q.auth));
+    throw new DemandSyncError(redact((err as Error).message, q.auth));
+  }
+}
+
+async function apiCall(
+  q: DemandQuery,
+  path: string,
+  params: Record<string, string>,
+): Promise<ApiAnswer> {
+  const query = Object.entries(params)
+    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
+    .join("&");
+  const url = new URL(`${q.url.replace(/\/+$/, "")}${path}?${query}`);
   const what = `Prometheus ${path} (${params.query})`;
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(q.timeoutMs ?? 30_000) });
+    res = await fetch(url, {
+      headers: await authHeaders(q.auth, url),
+      signal: AbortSignal.timeout(q.timeoutMs ?? 30_000),
+    });
   } catch (err) {
     throw new DemandSyncError(`${what}: cannot reach ${q.url}: ${(err as Error).message}`);
+  }
+  if (res.status === 401 || res.status === 403) {
+    throw new DemandSyncError(
+      `${what}: HTTP ${res.status}: Prometheus refused the ${q.auth.kind === "bearer" ? "bearer token" : "SigV4 signature (check the AWS credentials, their aps:QueryMetrics permission and the region)"}`,
+    );
   }
   const body = await res.text();
   let json: { status?: string; data?: ApiAnswer; errorType?: string; error?: string };
@@ -147,7 +244,27 @@ export function peaksByHourOfDay(
   return peaks.map((p) => Math.ceil(p - 1e-9));
 }
 
-export async function fetchPeakStreams(q: DemandQuery): Promise<number[]> {
+/** The median over the window's days of each UTC hour's value (points as peaksByHourOfDay). */
+export function typicalByHourOfDay(
+  points: readonly (readonly [number, number])[],
+  window: { start: number; end: number },
+): number[] {
+  const byHour: number[][] = Array.from({ length: HOURS }, () => []);
+  for (const [t, v] of points) {
+    if (t <= window.start || t > window.end) continue;
+    byHour[Math.floor((t - 3600) / 3600) % HOURS].push(v);
+  }
+  return byHour.map((vs) => {
+    if (vs.length === 0) return 0;
+    const s = [...vs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return Math.ceil((s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) - 1e-9);
+  });
+}
+
+export async function fetchPeakStreams(
+  q: DemandQuery,
+): Promise<{ peakStreams: number[]; typicalStreams: number[] }> {
   const w = windowOf(q);
   const query = sessionsQuery(q);
   const data = await api(q, "/api/v1/query_range", {
@@ -172,7 +289,10 @@ export async function fetchPeakStreams(q: DemandQuery): Promise<number[]> {
   const points = (data.result[0].values ?? []).map(
     ([t, raw]) => [t, sampleValue(raw, t, "livepeer_current_sessions_total")] as const,
   );
-  return peaksByHourOfDay(points, w, q.minCoverage);
+  return {
+    peakStreams: peaksByHourOfDay(points, w, q.minCoverage),
+    typicalStreams: typicalByHourOfDay(points, w),
+  };
 }
 
 export interface LadderShare {

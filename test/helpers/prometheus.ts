@@ -18,6 +18,8 @@ export interface History {
   /** profiles label -> segments per 5 minutes. */
   ladders: Record<string, number>;
   nodes: number;
+  /** Extra labels on every series, e.g. { region: "us-east-1" } as a federating Prometheus adds. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -27,6 +29,9 @@ export interface History {
  * livepeer_segment_transcoded_total counters per ladder.
  */
 export function openMetrics(h: History): string {
+  const extra = Object.entries(h.labels ?? {})
+    .map(([k, v]) => `,${k}="${v}"`)
+    .join("");
   const out: string[] = ["# TYPE livepeer_current_sessions_total gauge"];
   const series: string[][] = Array.from({ length: h.nodes }, () => []);
   for (let t = h.start; t <= h.end; t += 60) {
@@ -40,7 +45,7 @@ export function openMetrics(h: History): string {
     for (let n = 0; n < h.nodes; n++) {
       const share = Math.floor(total / h.nodes) + (n < total % h.nodes ? 1 : 0);
       series[n].push(
-        `livepeer_current_sessions_total{node_id="node-${n}",node_type="orch"} ${share} ${t}`,
+        `livepeer_current_sessions_total{node_id="node-${n}",node_type="orch"${extra}} ${share} ${t}`,
       );
     }
   }
@@ -50,7 +55,7 @@ export function openMetrics(h: History): string {
     let count = 0;
     for (let t = h.start; t <= h.end; t += 300) {
       out.push(
-        `livepeer_segment_transcoded_total{node_id="node-0",node_type="orch",profiles="${profiles}",trusted="trusted",verified="verified"} ${count} ${t}`,
+        `livepeer_segment_transcoded_total{node_id="node-0",node_type="orch",profiles="${profiles}",trusted="trusted",verified="verified"${extra}} ${count} ${t}`,
       );
       count += perStep;
     }
