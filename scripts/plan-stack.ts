@@ -5,6 +5,8 @@
 //   --evaluation   print the raw evaluation (every registration with provider, protect,
 //                  ignoreChanges, dependsOn) instead of the report: what the tests assert on
 //   --config-file  a JSON object of config keys to values used instead of the stack's files
+// Not a command for people: `npm run plan` runs it. Exit codes as every command (docs/cli.md).
+import "../lib/plan/child-init";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluateStack } from "../lib/plan/evaluate";
@@ -19,8 +21,13 @@ const EXIT_INVALID_CONFIG = 2;
 
 async function main(): Promise<void> {
   const [stack, ...rest] = process.argv.slice(2);
+  const usage = "usage: plan-stack.ts STACK [--evaluation] [--config-file FILE]\n";
+  if (stack === "--help") {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
   if (!stack) {
-    process.stderr.write("usage: plan-stack.ts STACK [--evaluation] [--config-file FILE]\n");
+    process.stderr.write(usage);
     process.exit(64);
   }
   const raw = rest.includes("--evaluation");

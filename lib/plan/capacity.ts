@@ -26,6 +26,12 @@ export interface CapacityHour {
   utilisation: number | null;
 }
 
+/**
+ * A stack's monthly cost: `total` and one line per kind of charge. Every key other than `total`
+ * is a line (number, or null when it has no price), so a new kind of charge is one more key here
+ * and one label in COST_LINE_LABELS: the plan's text, the fleet summary and the HTML report all
+ * list and sum the lines they find (costLines), never a fixed set.
+ */
 export interface MonthlyCost {
   /** Sum of the lines that have a price. */
   total: number;
@@ -54,6 +60,31 @@ export interface CapacityReport {
   monthlyCostUsd: MonthlyCost;
   /** What the estimate assumes or could not price. */
   costNotes: string[];
+}
+
+/** How each cost line reads in the plan and the report, in print order. */
+export const COST_LINE_LABELS: Readonly<Record<string, string>> = {
+  nodes: "nodes",
+  chainNode: "chain node",
+  nlb: "NLB",
+  nat: "NAT",
+  volumes: "volumes",
+  publicIpv4: "public IPv4",
+};
+
+/** The cost lines (every key but `total`), labelled ones first in label order. */
+export function costLines(m: MonthlyCost): { key: string; label: string; usd: number | null }[] {
+  const known = Object.keys(COST_LINE_LABELS);
+  const keys = Object.keys(m).filter((k) => k !== "total");
+  keys.sort((a, b) => {
+    const i = known.indexOf(a);
+    const j = known.indexOf(b);
+    return (i < 0 ? known.length : i) - (j < 0 ? known.length : j) || a.localeCompare(b);
+  });
+  return keys.map((key) => {
+    const v = (m as unknown as Record<string, unknown>)[key];
+    return { key, label: COST_LINE_LABELS[key] ?? key, usd: typeof v === "number" ? v : null };
+  });
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -204,13 +235,10 @@ export function renderCapacity(c: CapacityReport): string {
   lines.push(`  maintenance hour: ${String(c.maintenanceHourUtc).padStart(2, "0")}:00 UTC`);
   const m = c.monthlyCostUsd;
   lines.push("  monthly cost (USD):");
-  lines.push(`    nodes      ${usd(m.nodes)}`);
-  lines.push(`    chain node ${usd(m.chainNode)}`);
-  lines.push(`    NLB        ${usd(m.nlb)}`);
-  lines.push(`    NAT        ${usd(m.nat)}`);
-  lines.push(`    volumes    ${usd(m.volumes)}`);
-  if (m.publicIpv4 > 0) lines.push(`    public IPv4 ${usd(m.publicIpv4)}`);
-  lines.push(`    total      ${usd(m.total)}`);
+  // A line that is exactly zero (no extra public addresses) is noise; an unpriced one is not.
+  for (const l of costLines(m))
+    if (l.usd !== 0) lines.push(`    ${l.label.padEnd(11)}${usd(l.usd)}`);
+  lines.push(`    ${"total".padEnd(11)}${usd(m.total)}`);
   for (const n of c.costNotes) lines.push(`    note: ${n}`);
   return lines.join("\n");
 }

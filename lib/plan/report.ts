@@ -22,6 +22,52 @@ export interface StackReport {
   deployBlockers?: string[];
 }
 
+/** One problem that stopped a stack's plan: a config line (file, key path) or a crash's text. */
+export interface StackProblem {
+  file?: string;
+  keyPath?: string;
+  message: string;
+}
+
+export interface StackError {
+  /** invalid-config: the stack's config or name (fix the file); failed: the program crashed. */
+  kind: "invalid-config" | "failed";
+  problems: StackProblem[];
+}
+
+/** A stack the plan could not render; the others still print. */
+export interface FailedStack {
+  stack: string;
+  /** null when the name itself fits no role. */
+  role: "fleet" | "region" | null;
+  region: string | null;
+  error: StackError;
+}
+
+/** What the plan has for each stack: its report, or why there is none. */
+export type PlanEntry = StackReport | FailedStack;
+
+export function isFailed(e: PlanEntry): e is FailedStack {
+  return "error" in e;
+}
+
+export function problemLine(p: StackProblem): string {
+  return p.file !== undefined ? `${p.file}: ${p.keyPath}: ${p.message}` : p.message;
+}
+
+export function renderFailed(f: FailedStack): string {
+  const what = f.error.kind === "invalid-config" ? "INVALID CONFIG" : "PLAN FAILED";
+  const lines = [`${f.stack}  (${what}: not planned)`];
+  for (const p of f.error.problems) {
+    for (const l of problemLine(p).split("\n")) lines.push(`  ${l}`);
+  }
+  return lines.join("\n");
+}
+
+export function renderEntry(e: PlanEntry): string {
+  return isFailed(e) ? renderFailed(e) : renderText(e);
+}
+
 /** The logical name at the end of a URN. */
 export function urnName(urn: string): string {
   return urn.split("::").pop() ?? urn;
