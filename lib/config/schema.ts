@@ -13,6 +13,7 @@ import {
   snapshotIdField,
 } from "./operations";
 import { NodeRuntimeSchema } from "./node-runtime";
+import { addDerived } from "./derived";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -49,6 +50,21 @@ export const DEFAULTS = {
   /** go-livepeer's own -maxSessions default (starter.go defaultMaxSessions); the sizing planner overrides it. */
   maxSessions: 10,
 } as const;
+
+/**
+ * The networks go-livepeer knows by name: the keys of configOptions in
+ * cmd/livepeer/starter/starter.go (each a Controller address and redeem gas; rinkeby and
+ * arbitrum-one-rinkeby are deprecated there in favour of networks it never added), plus
+ * "offchain", its default (defaultNetwork), which runs without a chain. Any other name starts
+ * go-livepeer with no Controller, so a typo would deploy nodes that never reach the protocol.
+ */
+export const LIVEPEER_NETWORKS = [
+  "arbitrum-one-mainnet",
+  "mainnet",
+  "arbitrum-one-rinkeby",
+  "rinkeby",
+  "offchain",
+] as const;
 
 /** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
 export const AMI_PARAMETERS = {
@@ -128,10 +144,14 @@ export const NetworkSchema = z.strictObject({
 });
 
 export const LivepeerSchema = z.strictObject({
-  /** go-livepeer -network. Default arbitrum-one-mainnet (Livepeer's home since Confluence). */
+  /**
+   * go-livepeer -network: one of LIVEPEER_NETWORKS. Default arbitrum-one-mainnet (Livepeer's home
+   * since Confluence).
+   */
   network: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, "expected a go-livepeer -network name such as arbitrum-one-mainnet")
+    .enum(LIVEPEER_NETWORKS, {
+      error: `expected a go-livepeer -network: ${LIVEPEER_NETWORKS.join(", ")}`,
+    })
     .default(DEFAULTS.livepeerNetwork),
   /** The on-chain registered orchestrator address (-ethOrchAddr on nodes). Required. */
   orchestratorAddress: ethAddress,
@@ -307,58 +327,60 @@ export const FLEET_KEYS = {
 } as const;
 
 export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ctx) => {
+  // Cross-field checks: each names the fields it reads, so a problem already reported on one of
+  // them is not repeated here in other words (lib/config/derived.ts).
   if (c.nodeGroup.minSize > c.nodeGroup.maxSize) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["nodeGroup", "maxSize"],
       message: `expected maxSize >= minSize (${c.nodeGroup.minSize})`,
+      from: ["nodeGroup.minSize", "nodeGroup.maxSize"],
     });
   }
   const gateCount = c.deployGate.expectedHealthy;
   if (gateCount !== undefined && gateCount > c.nodeGroup.maxSize) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["deployGate", "expectedHealthy"],
       message: `expected at most nodeGroup.maxSize (${c.nodeGroup.maxSize}): the gate could never pass`,
+      from: ["deployGate.expectedHealthy", "nodeGroup.maxSize"],
     });
   }
   const az = c.chainNode.availabilityZone;
   if (az !== undefined && !c.network.availabilityZones.includes(az)) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "availabilityZone"],
       message: `expected one of the network's availabilityZones (${c.network.availabilityZones.join(", ")})`,
+      from: ["chainNode.availabilityZone", "network.availabilityZones"],
     });
   }
   const v = c.chainNode.dataVolume;
   if (v.iops > v.sizeGiB * 500) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "dataVolume", "iops"],
       message: `expected at most 500 IOPS per GiB (${v.sizeGiB * 500} for ${v.sizeGiB} GiB)`,
+      from: ["chainNode.dataVolume.iops", "chainNode.dataVolume.sizeGiB"],
     });
   }
   if (v.throughputMiBps > v.iops / 4) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "dataVolume", "throughputMiBps"],
       message: `expected at most 0.25 MiB/s per IOPS (${Math.floor(v.iops / 4)} for ${v.iops} IOPS)`,
+      from: ["chainNode.dataVolume.throughputMiBps", "chainNode.dataVolume.iops"],
     });
   }
   const { servicePort, healthPort } = c.livepeer;
   if (servicePort === healthPort) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["livepeer", "healthPort"],
       message: `expected a port other than servicePort (${servicePort})`,
+      from: ["livepeer.servicePort", "livepeer.healthPort"],
     });
   }
-  for (const issue of operationsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+  for (const issue of operationsIssues(c)) addDerived(ctx, issue);
   if (c.chainNode.rpcPort === c.chainNode.redeemerPort) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "redeemerPort"],
       message: `expected a port other than rpcPort (${c.chainNode.rpcPort})`,
+      from: ["chainNode.rpcPort", "chainNode.redeemerPort"],
     });
   }
   refineSizing(c, ctx);
