@@ -110,7 +110,6 @@ export function parseFlags<S extends FlagSpec>(
     if (kind === "strings") (out[name] as string[]).push(value);
     else if (kind === "integer") {
       if (!/^\d+$/.test(value)) fail(`--${name} expects a whole number, got "${value}"`);
-      if (out[name] !== undefined) fail(`--${name} given twice`);
       out[name] = Number(value);
     } else {
       if (out[name] !== undefined) fail(`--${name} given twice`);

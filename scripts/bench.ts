@@ -13,7 +13,19 @@ import { readProjectConfig } from "../lib/config/sources";
 import { NAMESPACE } from "../lib/config/schema";
 import { BenchRow, benchTrace } from "../lib/sizing/bench";
 import { TRACE_NAMES, generateTrace, traceFromCsv, traceToCsv } from "../lib/sizing/traces";
-import { exitAfterFlush } from "../lib/cli";
+import { helpText, parseFlags, runMain } from "../lib/cli";
+
+const USAGE = "npm run bench -- [--json] [--instance-type T] [--regenerate]";
+const HELP = helpText({
+  usage: USAGE,
+  about: "The sizing bench over the committed demand traces in bench/traces/.",
+  flags: [
+    ["--json", "print the rows as JSON on stdout"],
+    ["--instance-type T", "node type from Pulumi.yaml's capacityModel (default g4dn.xlarge)"],
+    ["--regenerate", "rewrite the traces from their seeds first"],
+  ],
+  finding: "a trace has an hour under capacity",
+});
 
 const projectDir = path.resolve(__dirname, "..");
 const traceDir = path.join(projectDir, "bench", "traces");
@@ -21,11 +33,6 @@ const traceDir = path.join(projectDir, "bench", "traces");
 const BENCH_MAX_SIZE = 1000;
 /** Node boot to serving: the node group's health-check grace period (600 s). */
 const BOOT_MINUTES = 10;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function table(rows: BenchRow[], instanceType: string, hourlyUsd: number): string {
   const head = [
@@ -68,8 +75,14 @@ function table(rows: BenchRow[], instanceType: string, hourlyUsd: number): strin
   return lines.join("\n");
 }
 
-function main(): number {
-  if (process.argv.includes("--regenerate")) {
+function main(argv: string[]): number {
+  const f = parseFlags(
+    argv,
+    { json: "boolean", "instance-type": "string", regenerate: "boolean" },
+    USAGE,
+    HELP,
+  );
+  if (f.regenerate) {
     fs.mkdirSync(traceDir, { recursive: true });
     for (const name of TRACE_NAMES) {
       fs.writeFileSync(path.join(traceDir, `${name}.csv`), traceToCsv(generateTrace(name)));
@@ -78,7 +91,7 @@ function main(): number {
   const project = readProjectConfig(projectDir);
   const model = CapacityModelSchema.parse(project[`${NAMESPACE}:capacityModel`]);
   const policy = SizingPolicySchema.parse(project[`${NAMESPACE}:sizing`] ?? {});
-  const instanceType = arg("--instance-type") ?? "g4dn.xlarge";
+  const instanceType = f["instance-type"] ?? "g4dn.xlarge";
   const capacity = model[instanceType];
   if (!capacity) {
     process.stderr.write(`no capacity model for ${instanceType} in Pulumi.yaml\n`);
@@ -94,7 +107,7 @@ function main(): number {
       bootMinutes: BOOT_MINUTES,
     }),
   );
-  if (process.argv.includes("--json")) {
+  if (f.json) {
     process.stdout.write(JSON.stringify({ instanceType, hourlyUsd, rows }, null, 2) + "\n");
   } else {
     process.stdout.write(table(rows, instanceType, hourlyUsd) + "\n");
@@ -107,4 +120,4 @@ function main(): number {
   return 0;
 }
 
-exitAfterFlush(main());
+runMain(() => main(process.argv.slice(2)));

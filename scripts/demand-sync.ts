@@ -1,8 +1,8 @@
 // `npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write]` reads the region's
 // demand from Prometheus, shows the change against the stack file and the plan it gives, and
 // with --write rewrites only the demand block of Pulumi.<stack>.yaml. Any doubtful answer
-// (HTTP error, empty or partial series, NaN) or a result the config would reject: a message,
-// exit 1 or 2, and the file untouched.
+// (HTTP error, empty or partial series, NaN): a message, exit 2 and the file untouched; demand
+// the config cannot serve: the config problem, exit 1 and the file untouched.
 // Other options: --selector 'job="livepeer"' (extra label matchers), --end ISO-8601 (window end,
 // default now), --min-coverage 0.9 (accept gaps), --keep-ladder (sync stream counts only),
 // --project-dir DIR (where the stack files are; default this repository).
@@ -24,11 +24,38 @@ import { StackFileError, updateDemandBlock, type DemandBlock } from "../lib/dema
 import { fmtPx, streamPixelsPerSecond } from "../lib/sizing/planner";
 import { regionSizing } from "../lib/sizing/region";
 import { parseStackName, stackFileName } from "../lib/stack";
-import { exitAfterFlush } from "../lib/cli";
+import {
+  exitAfterFlush,
+  helpText,
+  HelpRequested,
+  parseFlags,
+  UsageError,
+  EXIT_COULD_NOT_RUN,
+  EXIT_FINDING,
+  EXIT_USAGE,
+} from "../lib/cli";
 
 const USAGE =
-  "usage: npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write] " +
+  "npm run demand:sync -- --prometheus URL --stack NAME [--days N] [--write] " +
   "[--selector MATCHERS] [--end ISO] [--min-coverage F] [--keep-ladder] [--project-dir DIR]";
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Reads a region's hourly demand from Prometheus, shows the change against its stack file " +
+    "and the plan it gives; with --write rewrites only the stack file's demand block.",
+  flags: [
+    ["--prometheus URL", "the Prometheus that scrapes the region's orchestrators (required)"],
+    ["--stack NAME", "the region stack (required)"],
+    ["--days N", "days of history, 1-90 (default 14)"],
+    ["--write", "update the stack file (default: a dry run)"],
+    ["--selector MATCHERS", "extra label matchers, e.g. 'job=\"livepeer\"'"],
+    ["--end ISO", "end of the window, ISO-8601 (default now)"],
+    ["--min-coverage F", "fraction of the window that must have data, (0, 1] (default 1)"],
+    ["--keep-ladder", "sync stream counts only, keep the file's ladder"],
+    ["--project-dir DIR", "where the stack files are (default this repository)"],
+  ],
+  finding: "the measured demand does not fit the stack's config (file left as is)",
+});
 
 interface Args {
   prometheus: string;
@@ -42,52 +69,51 @@ interface Args {
   projectDir: string;
 }
 
-class UsageError extends Error {}
+const usage = (msg: string) => new UsageError(`${msg}\nusage: ${USAGE}`);
 
 function parseArgs(argv: string[]): Args {
-  const out: Partial<Args> = {
-    days: 14,
-    write: false,
-    end: new Date(),
-    minCoverage: 1,
-    keepLadder: false,
-    projectDir: path.resolve(__dirname, ".."),
+  const f = parseFlags(
+    argv,
+    {
+      prometheus: "string",
+      stack: "string",
+      days: "integer",
+      write: "boolean",
+      selector: "string",
+      end: "string",
+      "min-coverage": "string",
+      "keep-ladder": "boolean",
+      "project-dir": "string",
+    },
+    USAGE,
+    HELP,
+  );
+  if (!f.prometheus || !/^https?:\/\//.test(f.prometheus)) {
+    throw usage("--prometheus needs an http(s) URL");
+  }
+  if (!f.stack) throw usage("--stack needs a region stack name");
+  const days = f.days ?? 14;
+  if (days < 1 || days > 90) throw usage("--days must be a whole number of days, 1-90");
+  const end = f.end === undefined ? new Date() : new Date(f.end);
+  if (Number.isNaN(end.getTime())) throw usage("--end must be an ISO-8601 time");
+  const minCoverage = f["min-coverage"] === undefined ? 1 : Number(f["min-coverage"]);
+  if (!(minCoverage > 0 && minCoverage <= 1)) throw usage("--min-coverage must be in (0, 1]");
+  return {
+    prometheus: f.prometheus,
+    stack: f.stack,
+    days,
+    write: f.write,
+    selector: f.selector,
+    end,
+    minCoverage,
+    keepLadder: f["keep-ladder"],
+    projectDir: path.resolve(f["project-dir"] ?? path.resolve(__dirname, "..")),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--prometheus") out.prometheus = value();
-    else if (a === "--stack") out.stack = value();
-    else if (a === "--days") out.days = Number(value());
-    else if (a === "--write") out.write = true;
-    else if (a === "--selector") out.selector = value();
-    else if (a === "--end") out.end = new Date(value());
-    else if (a === "--min-coverage") out.minCoverage = Number(value());
-    else if (a === "--keep-ladder") out.keepLadder = true;
-    else if (a === "--project-dir") out.projectDir = path.resolve(value());
-    else throw new UsageError(`unknown argument ${a}`);
-  }
-  if (!out.prometheus || !/^https?:\/\//.test(out.prometheus)) {
-    throw new UsageError("--prometheus needs an http(s) URL");
-  }
-  if (!out.stack) throw new UsageError("--stack needs a region stack name");
-  if (!Number.isInteger(out.days) || out.days! < 1 || out.days! > 90) {
-    throw new UsageError("--days must be a whole number of days, 1-90");
-  }
-  if (Number.isNaN(out.end!.getTime())) throw new UsageError("--end must be an ISO-8601 time");
-  if (!(out.minCoverage! > 0 && out.minCoverage! <= 1)) {
-    throw new UsageError("--min-coverage must be in (0, 1]");
-  }
-  return out as Args;
 }
 
 function regionConfig(projectDir: string, stack: string, stackValues: Record<string, unknown>) {
   const role = parseStackName(stack);
-  if (role.role !== "region") throw new UsageError(`${stack} is not a region stack`);
+  if (role.role !== "region") throw usage(`${stack} is not a region stack`);
   return loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
 }
 
@@ -124,7 +150,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   checkSelector(args.selector);
   const file = path.join(args.projectDir, stackFileName(args.stack));
-  if (!fs.existsSync(file)) throw new UsageError(`no stack file ${file}`);
+  if (!fs.existsSync(file)) throw usage(`no stack file ${file}`);
   const text = fs.readFileSync(file, "utf8");
   let current: RegionConfig;
   try {
@@ -135,7 +161,7 @@ async function main(): Promise<number> {
     );
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    throw new UsageError(`fix ${stackFileName(args.stack)} before syncing it:\n${err.message}`);
+    throw usage(`fix ${stackFileName(args.stack)} before syncing it:\n${err.message}`);
   }
   const source = current.demand.ladder.find((r) => r.name === SOURCE_RENDITION)!;
 
@@ -186,21 +212,27 @@ main().then(
   (code) => exitAfterFlush(code),
   (err: unknown) => {
     const e = err as Error;
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n${USAGE}\n`);
-      process.exit(64);
+    if (e instanceof HelpRequested) {
+      process.stdout.write(e.text);
+      return exitAfterFlush(0);
     }
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message}\n`);
+      return exitAfterFlush(EXIT_USAGE);
+    }
+    // A finding: the region's measured demand is more than its config can serve.
     if (e instanceof ConfigError) {
       process.stderr.write(
         `the synced demand does not fit the stack's config; file left as is:\n${e.message}\n`,
       );
-      process.exit(2);
+      return exitAfterFlush(EXIT_FINDING);
     }
+    // Could not run: no trustworthy answer to sync from.
     if (e instanceof DemandSyncError || e instanceof StackFileError) {
       process.stderr.write(`demand:sync: ${e.message}\nfile left as is\n`);
-      process.exit(1);
+      return exitAfterFlush(EXIT_COULD_NOT_RUN);
     }
     process.stderr.write(`${e.stack ?? String(e)}\n`);
-    process.exit(1);
+    return exitAfterFlush(EXIT_COULD_NOT_RUN);
   },
 );

@@ -132,7 +132,7 @@ describe("demand:sync against a real Prometheus", function () {
     const dir = projectCopy();
     const before = fs.readFileSync(path.join(dir, FILE));
     const r = await sync(dir, prom!.url, "--write", "--days", "5");
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("partial series").and.include("file left as is");
     expect(fs.readFileSync(path.join(dir, FILE)).equals(before)).to.equal(true);
   });
@@ -141,7 +141,7 @@ describe("demand:sync against a real Prometheus", function () {
     const dir = projectCopy();
     const before = fs.readFileSync(path.join(dir, FILE));
     const r = await sync(dir, prom!.url, "--write", "--selector", 'job="elsewhere"');
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("empty answer").and.include('job="elsewhere"');
     expect(fs.readFileSync(path.join(dir, FILE)).equals(before)).to.equal(true);
   });
@@ -234,7 +234,7 @@ describe("demand:sync with broken Prometheus answers", () => {
       const before = fs.readFileSync(path.join(dir, FILE));
       try {
         const r = await sync(dir, fake.url, "--write");
-        expect(r.code, r.out).to.equal(1);
+        expect(r.code, r.out).to.equal(2);
         expect(r.err).to.match(message).and.include("file left as is");
       } finally {
         await fake.close();
@@ -243,7 +243,7 @@ describe("demand:sync with broken Prometheus answers", () => {
     });
   }
 
-  it("refuses a profile the stack's maxSize cannot serve, naming the key (exit 2)", async () => {
+  it("refuses a profile the stack's maxSize cannot serve, naming the key (exit 1, a finding)", async () => {
     const fake = await fakePrometheus((u) =>
       u.pathname.endsWith("query_range")
         ? sessions(hourly((i) => (i % 24 === 20 ? "400" : "5")))
@@ -253,7 +253,7 @@ describe("demand:sync with broken Prometheus answers", () => {
     const before = fs.readFileSync(path.join(dir, FILE));
     try {
       const r = await sync(dir, fake.url, "--write");
-      expect(r.code, r.out + r.err).to.equal(2);
+      expect(r.code, r.out + r.err).to.equal(1);
       expect(r.err)
         .to.include("livepeer-fleet:nodeGroup.maxSize")
         .and.include("maxSize 8 cannot cover");
