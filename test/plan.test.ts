@@ -289,6 +289,30 @@ describe("npm run plan", () => {
     }
   });
 
+  it("one evaluation process plans stacks in turn, each exactly as a process of its own would", () => {
+    const child = (args: string[], input?: string) =>
+      spawnSync(
+        process.execPath,
+        ["--import", "tsx", path.join(PROJECT_DIR, "scripts", "plan-stack.ts"), ...args],
+        { cwd: PROJECT_DIR, encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 },
+      );
+    // A stack with invalid config first (no stack file: nothing but defaults), then two others.
+    const served = child(["--serve"], "prod-ap-south-1\nprod-eu-west-1\nprod-us-east-1\n");
+    expect(served.status, served.stderr).to.equal(0);
+    const answers = served.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { stack: string; report?: StackReport; error?: unknown });
+    expect(answers.map((a) => [a.stack, a.error ? "error" : "report"])).to.deep.equal([
+      ["prod-ap-south-1", "error"],
+      ["prod-eu-west-1", "report"],
+      ["prod-us-east-1", "report"],
+    ]);
+    const alone = child(["prod-us-east-1"]);
+    expect(alone.status, alone.stderr).to.equal(0);
+    expect(answers[2].report).to.deep.equal(JSON.parse(alone.stdout));
+  });
+
   it("invalid config registers no resource at all", () => {
     const r = spawnSync(
       process.execPath,

@@ -1,7 +1,10 @@
 // Evaluates the real program for one stack under the Pulumi SDK's mock monitor and records every
 // resource registration (type, name, parent, provider, protect, ignoreChanges, inputs) and every
-// invoke. The Pulumi runtime is one per process: call this once per process (scripts/plan-stack.ts
-// runs it in a child process per stack).
+// invoke. The Pulumi runtime is one per process, so stacks are evaluated one after another, never
+// at once: each evaluation resets it (setMocks resets every runtime setting, the stack resource
+// and the config) and runs the program module afresh. scripts/plan-stack.ts --serve plans many
+// stacks in one process this way; test/plan.test.ts checks that a stack evaluated after another
+// is recorded exactly as in a process of its own.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
@@ -190,7 +193,7 @@ export interface EvaluateOptions {
   config?: Record<string, string>;
 }
 
-/** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
+/** Runs the program at projectDir/index.ts for one stack under mocks. One at a time. */
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
   const role = parseStackName(opts.stack);
   const region = role.role === "region" ? role.region : "us-east-1";
@@ -225,9 +228,14 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   process.env[OFFLINE_PLAN_ENV] = "1";
 
   let program: Record<string, unknown>;
+  const entry = path.join(opts.projectDir, "index.ts");
+  // The program builds its stack when its module runs: run it again for this stack. The modules
+  // it imports keep no state between stacks (classes and pure functions; the watcher bundle,
+  // cached, is the same bytes for every stack).
+  delete require.cache[require.resolve(entry)];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+    program = require(entry) as Record<string, unknown>;
   } catch (err) {
     // Tell the caller how much was registered before the program failed: invalid config must
     // fail before the first resource.

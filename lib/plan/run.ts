@@ -1,17 +1,16 @@
-// Runs the offline plan: one evaluation child per stack (scripts/plan-stack.ts; the Pulumi runtime
-// is one per process), as many at a time as the machine has cores, then the fleet summary. Used
-// by `npm run plan` and `npm run report`.
-import { spawn } from "node:child_process";
+// Runs the offline plan: a pool of evaluation children (scripts/plan-stack.ts --serve), as many
+// as the machine has cores, each planning one stack after another (the Pulumi runtime is one per
+// process, so stacks in one process go in turn), then the fleet summary. Used by `npm run plan`
+// and `npm run report`.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as readline from "node:readline";
 import { writePrebuiltBundle } from "../watcher/bundle";
 import { parseStackName } from "../stack";
 import { fleetSummary, type FleetSummary } from "./fleet";
 import type { PlanEntry, StackError, StackReport } from "./report";
-
-/** Exit code of plan-stack.ts for a user's mistake (invalid config or stack name). */
-const CHILD_INVALID_CONFIG = 2;
 
 export interface PlanRun {
   stacks: PlanEntry[];
@@ -27,44 +26,8 @@ export interface PlanOptions {
   concurrency?: number;
 }
 
-interface ChildResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(projectDir: string, stack: string, env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(projectDir, "scripts", "plan-stack.ts"), stack],
-      { cwd: projectDir, stdio: ["ignore", "pipe", "pipe"], env },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
-
-const PROBLEM_LINE = /^(\S+\.yaml): (\S+): (.*)$/;
-
-/** A failed child's stderr as problems: config lines parsed, anything else kept whole. */
-export function stackError(code: number, stderr: string): StackError {
-  // The SDK prints `warning: [runtime] ...` lines for deploy blockers; they are not the failure.
-  const lines = stderr.split("\n").filter((l) => l.trim() !== "" && !l.startsWith("warning: "));
-  if (code === CHILD_INVALID_CONFIG) {
-    return {
-      kind: "invalid-config",
-      problems: lines.map((line) => {
-        const m = PROBLEM_LINE.exec(line);
-        return m ? { file: m[1], keyPath: m[2], message: m[3] } : { message: line };
-      }),
-    };
-  }
-  return { kind: "failed", problems: [{ message: lines.join("\n") || `exit code ${code}` }] };
-}
+/** One answer line of plan-stack.ts --serve. */
+type Answer = { stack: string; report: StackReport } | { stack: string; error: StackError };
 
 function failedEntry(stack: string, error: StackError): PlanEntry {
   let role: "fleet" | "region" | null = null;
@@ -79,6 +42,64 @@ function failedEntry(stack: string, error: StackError): PlanEntry {
   return { stack, role, region, error };
 }
 
+/** A long-lived evaluation child: ask it for one stack at a time. */
+class Worker {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly answers: AsyncIterator<string>;
+  private stderr = "";
+
+  constructor(projectDir: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(projectDir, "scripts", "plan-stack.ts"), "--serve"],
+      { cwd: projectDir, env },
+    );
+    // A child that died makes writing to it fail with EPIPE: its answer (none) says so already.
+    this.child.stdin.on("error", () => undefined);
+    // Kept for a crash's explanation; deploy-blocker warnings are expected there and dropped.
+    this.child.stderr.on(
+      "data",
+      (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)),
+    );
+    this.answers = readline
+      .createInterface({ input: this.child.stdout, terminal: false })
+      [Symbol.asyncIterator]();
+  }
+
+  /** The stack's entry; alive is false when the child is gone and must be replaced. */
+  async plan(stack: string): Promise<{ entry: PlanEntry; alive: boolean }> {
+    this.child.stdin.write(`${stack}\n`);
+    const next = await this.answers.next();
+    if (next.done) {
+      const why = this.stderr
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith("warning: "))
+        .join("\n");
+      return {
+        entry: failedEntry(stack, {
+          kind: "failed",
+          problems: [{ message: why || `the evaluation process exited (${this.child.exitCode})` }],
+        }),
+        alive: false,
+      };
+    }
+    const a = JSON.parse(next.value) as Answer;
+    if ("report" in a) return { entry: a.report, alive: true };
+    // After a crash the child exits by itself (scripts/plan-stack.ts serve).
+    return { entry: failedEntry(stack, a.error), alive: a.error.kind === "invalid-config" };
+  }
+
+  /** Ends its input; resolves when it has exited (so its CPU time is accounted to the plan). */
+  close(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
+      else this.child.once("exit", () => resolve());
+    });
+    this.child.stdin.end();
+    return exited;
+  }
+}
+
 export async function planStacks(o: PlanOptions): Promise<PlanRun> {
   const concurrency = Math.max(1, o.concurrency ?? os.availableParallelism());
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "livepeer-fleet-plan-"));
@@ -91,20 +112,23 @@ export async function planStacks(o: PlanOptions): Promise<PlanRun> {
     const entries = new Array<PlanEntry>(o.stacks.length);
     let next = 0;
     let done = 0;
-    const worker = async () => {
+    const work = async () => {
+      let worker: Worker | undefined;
       while (next < o.stacks.length) {
         const i = next++;
-        const stack = o.stacks[i];
         const started = Date.now();
-        const r = await runChild(o.projectDir, stack, env);
-        entries[i] =
-          r.code === 0
-            ? (JSON.parse(r.stdout) as StackReport)
-            : failedEntry(stack, stackError(r.code, r.stderr));
+        worker ??= new Worker(o.projectDir, env);
+        const r = await worker.plan(o.stacks[i]);
+        entries[i] = r.entry;
+        if (!r.alive) {
+          await worker.close();
+          worker = undefined;
+        }
         o.onDone?.(entries[i], ++done, o.stacks.length, (Date.now() - started) / 1000);
       }
+      await worker?.close();
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, o.stacks.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, o.stacks.length) }, work));
     return { stacks: entries, fleet: fleetSummary(o.projectDir, entries) };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
