@@ -61,9 +61,8 @@ class Worker {
       "data",
       (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-20_000)),
     );
-    this.answers = readline
-      .createInterface({ input: this.child.stdout, terminal: false })
-      [Symbol.asyncIterator]();
+    const lines = readline.createInterface({ input: this.child.stdout, terminal: false });
+    this.answers = lines[Symbol.asyncIterator]();
   }
 
   /** The stack's entry; alive is false when the child is gone and must be replaced. */
