@@ -143,9 +143,11 @@ function setAt(root: Record<string, unknown>, path: readonly PropertyKey[], valu
 /** Parses, coercing the other spelling of a value where zod reports a type mismatch. */
 function parseCoercing<T>(schema: z.ZodType<T>, merged: Record<string, unknown>) {
   let value: Record<string, unknown> = merged;
-  for (;;) {
+  // Each round fixes at least one mismatch for good (the value then has the expected type), so
+  // this ends; the bound only guards against a schema that would keep asking for another type.
+  for (let round = 0; ; round++) {
     const result = schema.safeParse(value);
-    if (result.success) return { result, value };
+    if (result.success || round === 8) return { result, value };
     const fixes = result.error.issues
       .map((issue) => ({ path: issue.path, fix: coerceAt(issue, valueAt(value, issue.path)) }))
       .filter((f) => f.fix !== undefined && f.path.length > 0);

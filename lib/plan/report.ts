@@ -111,25 +111,38 @@ export function countByType(report: StackReport): [string, number][] {
   return [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
+/**
+ * The text report's sections after the heading, in order: each returns its lines, or none when
+ * the stack has nothing to say there. A new part of the report (say the transcoder pool) is one
+ * more StackReport field and one more entry here; the HTML report lists its sections the same way.
+ */
+export const TEXT_SECTIONS: readonly ((r: StackReport) => string[])[] = [
+  (r) => [
+    `  resources: ${r.resources.length}`,
+    ...countByType(r).map(([type, n]) => `    ${String(n).padStart(3)}  ${type}`),
+  ],
+  (r) => [
+    "  reachable from the internet:",
+    ...(r.publicIngress.length === 0 ? ["    nothing"] : []),
+    ...r.publicIngress.map(
+      (p) => `    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`,
+    ),
+  ],
+  (r) =>
+    r.nodeGroup
+      ? [
+          `  node group: ${r.nodeGroup.instanceType}, min ${r.nodeGroup.minSize}, max ${r.nodeGroup.maxSize}`,
+        ]
+      : [],
+  (r) => (r.capacity ? [renderCapacity(r.capacity)] : []),
+  (r) =>
+    r.deployBlockers
+      ? ["  NOT DEPLOYABLE until set:", ...r.deployBlockers.map((b) => `    ${b}`)]
+      : [],
+];
+
 export function renderText(report: StackReport): string {
-  const lines: string[] = [];
   const where = report.region ? `, ${report.region}` : "";
-  lines.push(`${report.stack}  (${report.role === "region" ? "region unit" : "fleet"}${where})`);
-  lines.push(`  resources: ${report.resources.length}`);
-  for (const [type, n] of countByType(report)) lines.push(`    ${String(n).padStart(3)}  ${type}`);
-  lines.push("  reachable from the internet:");
-  if (report.publicIngress.length === 0) lines.push("    nothing");
-  for (const p of report.publicIngress) {
-    lines.push(`    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`);
-  }
-  if (report.nodeGroup) {
-    const g = report.nodeGroup;
-    lines.push(`  node group: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
-  }
-  if (report.capacity) lines.push(renderCapacity(report.capacity));
-  if (report.deployBlockers) {
-    lines.push("  NOT DEPLOYABLE until set:");
-    for (const b of report.deployBlockers) lines.push(`    ${b}`);
-  }
-  return lines.join("\n");
+  const heading = `${report.stack}  (${report.role === "region" ? "region unit" : "fleet"}${where})`;
+  return [heading, ...TEXT_SECTIONS.flatMap((section) => section(report))].join("\n");
 }

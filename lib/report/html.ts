@@ -86,54 +86,75 @@ function warnings(s: FleetSummary): string {
   return `<ul class="warnings">${items.map((i) => `<li>${esc(i)}</li>`).join("")}</ul>`;
 }
 
-function regionSection(s: StackReport): string {
-  const parts = [
-    `<section class="region" id="${anchor(s.stack)}"><h2>${esc(s.stack)} <small>${esc(s.region ?? "")}</small></h2>`,
-  ];
+function capacitySection(s: StackReport): string {
   const c = s.capacity;
-  if (c) {
-    const sessions =
-      c.sessionsPerNode === null
-        ? "no capacity model for this type"
-        : `${c.sessionsPerNode} sessions per node (-maxSessions), scaling target ${c.targetSessionsPerNode}`;
-    parts.push(
-      `<p>${esc(`${c.instanceType}, ${sessions}; min ${c.minSize}, max ${c.maxSize}; one stream of the ladder ${fmtPx(c.streamPixelsPerSecond)}; maintenance ${String(c.maintenanceHourUtc).padStart(2, "0")}:00 UTC`)}</p>`,
-    );
-    parts.push(
-      `<div class="charts">${figure(streamsChart(`${s.stack}-streams`, c))}${figure(pixelsChart(`${s.stack}-pixels`, c))}</div>`,
-    );
-    // As in the plan's text: a line that is exactly zero is noise, an unpriced one is not.
-    const lines = costLines(c.monthlyCostUsd).filter((l) => l.usd !== 0);
-    parts.push(`<h3>Monthly cost: ${usd(c.monthlyCostUsd.total)}</h3><div class="charts">`);
-    parts.push(
-      `<table class="cost"><tbody>${lines
-        .map((l) => `<tr><td>${esc(l.label)}</td><td class="num">${usd(l.usd)}</td></tr>`)
-        .join(
-          "",
-        )}<tr class="total"><td>total</td><td class="num">${usd(c.monthlyCostUsd.total)}</td></tr></tbody></table>`,
-    );
-    parts.push(`${figure(costChart(`${s.stack}-cost`, "Monthly cost by line", lines))}</div>`);
-    parts.push(`<ul class="notes">${c.costNotes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`);
-  }
-  parts.push("<h3>Reachable from the internet</h3>");
-  parts.push(
+  if (!c) return "";
+  const sessions =
+    c.sessionsPerNode === null
+      ? "no capacity model for this type"
+      : `${c.sessionsPerNode} sessions per node (-maxSessions), scaling target ${c.targetSessionsPerNode}`;
+  return [
+    `<p>${esc(`${c.instanceType}, ${sessions}; min ${c.minSize}, max ${c.maxSize}; one stream of the ladder ${fmtPx(c.streamPixelsPerSecond)}; maintenance ${String(c.maintenanceHourUtc).padStart(2, "0")}:00 UTC`)}</p>`,
+    `<div class="charts">${figure(streamsChart(`${s.stack}-streams`, c))}${figure(pixelsChart(`${s.stack}-pixels`, c))}</div>`,
+  ].join("\n");
+}
+
+function costSection(s: StackReport): string {
+  const c = s.capacity;
+  if (!c) return "";
+  // As in the plan's text: a line that is exactly zero is noise, an unpriced one is not.
+  const lines = costLines(c.monthlyCostUsd).filter((l) => l.usd !== 0);
+  const rows = lines
+    .map((l) => `<tr><td>${esc(l.label)}</td><td class="num">${usd(l.usd)}</td></tr>`)
+    .join("");
+  return [
+    `<h3>Monthly cost: ${usd(c.monthlyCostUsd.total)}</h3><div class="charts">`,
+    `<table class="cost"><tbody>${rows}<tr class="total"><td>total</td><td class="num">${usd(c.monthlyCostUsd.total)}</td></tr></tbody></table>`,
+    `${figure(costChart(`${s.stack}-cost`, "Monthly cost by line", lines))}</div>`,
+    `<ul class="notes">${c.costNotes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`,
+  ].join("\n");
+}
+
+function exposureSection(s: StackReport): string {
+  const rows = s.publicIngress
+    .map(
+      (p) =>
+        `<tr><td>${esc(`${p.port}/${p.protocol}`)}</td><td>${esc(p.resource)}</td><td>${esc(p.via)}</td></tr>`,
+    )
+    .join("");
+  return `<h3>Reachable from the internet</h3>${
     s.publicIngress.length === 0
       ? "<p>nothing</p>"
-      : `<table class="exposure"><thead><tr><th>port</th><th>resource</th><th>via</th></tr></thead><tbody>${s.publicIngress
-          .map(
-            (p) =>
-              `<tr><td>${esc(`${p.port}/${p.protocol}`)}</td><td>${esc(p.resource)}</td><td>${esc(p.via)}</td></tr>`,
-          )
-          .join("")}</tbody></table>`,
-  );
-  parts.push("<h3>Deploy blockers</h3>");
-  parts.push(
+      : `<table class="exposure"><thead><tr><th>port</th><th>resource</th><th>via</th></tr></thead><tbody>${rows}</tbody></table>`
+  }`;
+}
+
+function blockersSection(s: StackReport): string {
+  return `<h3>Deploy blockers</h3>${
     s.deployBlockers?.length
       ? `<p>Not deployable until set:</p><ul class="blockers">${s.deployBlockers.map((b) => `<li><code>${esc(b)}</code></li>`).join("")}</ul>`
-      : `<p class="ok">none: pulumi up accepts this stack's config</p>`,
-  );
-  parts.push(`<p class="resources">${s.resources.length} resources</p></section>`);
-  return parts.join("\n");
+      : `<p class="ok">none: pulumi up accepts this stack's config</p>`
+  }`;
+}
+
+/**
+ * A region's sections, in order, as in the plan's text (lib/plan/report.ts TEXT_SECTIONS): a new
+ * part of the report is one more function here.
+ */
+export const REGION_SECTIONS: readonly ((s: StackReport) => string)[] = [
+  capacitySection,
+  costSection,
+  exposureSection,
+  blockersSection,
+  (s) => `<p class="resources">${s.resources.length} resources</p>`,
+];
+
+function regionSection(s: StackReport): string {
+  return [
+    `<section class="region" id="${anchor(s.stack)}"><h2>${esc(s.stack)} <small>${esc(s.region ?? "")}</small></h2>`,
+    ...REGION_SECTIONS.map((section) => section(s)).filter((html) => html !== ""),
+    "</section>",
+  ].join("\n");
 }
 
 function failedSection(f: FailedStack): string {
