@@ -226,6 +226,34 @@ describe("npm run plan", () => {
     });
   });
 
+  describe("on a scratch copy whose program crashes for one stack", () => {
+    let dir: string;
+    before(() => {
+      dir = scratchProject();
+      const index = path.join(dir, "index.ts");
+      // Not a config error: a bug. Its evaluation process exits; a fresh one plans the rest.
+      fs.writeFileSync(
+        index,
+        fs.readFileSync(index, "utf8") +
+          '\nif (pulumi.getStack() === "prod-eu-west-1") throw new Error("a bug for the test");\n',
+      );
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("reports that stack as failed with the crash, plans the others, exit 2", () => {
+      const r = plan(["--json"], dir);
+      expect(r.status).to.equal(2);
+      const doc = JSON.parse(r.stdout) as PlanDoc;
+      expect(doc.stacks.map((s) => [s.stack, "error" in s ? s.error.kind : "ok"])).to.deep.equal([
+        ["prod", "ok"],
+        ["prod-eu-west-1", "failed"],
+        ["prod-us-east-1", "ok"],
+      ]);
+      const failed = doc.stacks[1] as FailedStack;
+      expect(failed.error.problems[0].message).to.include("a bug for the test");
+    });
+  });
+
   it("sums whatever cost lines the stacks have, a new kind of line included", () => {
     const stack = (name: string, cost: Record<string, number | null>) =>
       ({
