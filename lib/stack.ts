@@ -14,8 +14,19 @@ const FLEET_NAME = /^[a-z][a-z0-9]{0,19}$/;
 // eusc-de-east-1): everything after the first dash of a region stack name.
 const REGION_STACK = /^([a-z][a-z0-9]{0,19})-([a-z]{2,5}(?:-[a-z]+)+-\d+)$/;
 
+/**
+ * A stack name that fits no role. Its message reads like every config problem
+ * (`<file>: <key path>: <what to do>`), the file being the stack's own and the key `(stack name)`.
+ */
 export class StackNameError extends Error {
   override name = "StackNameError";
+  constructor(
+    readonly stackName: string,
+    /** What is wrong and what to do, without the file and key prefix. */
+    readonly problem: string,
+  ) {
+    super(`${stackFileName(stackName)}: (stack name): ${problem}`);
+  }
 }
 
 /** Parses a stack name into its role, or throws a StackNameError saying what to do. */
@@ -26,13 +37,15 @@ export function parseStackName(stack: string): StackRole {
     const [, fleet, region] = m;
     if (!KNOWN_REGIONS.has(region)) {
       throw new StackNameError(
-        `stack "${stack}": "${region}" is not an AWS region known to @pulumi/aws ` +
+        stack,
+        `"${region}" in stack "${stack}" is not an AWS region known to @pulumi/aws ` +
           `(e.g. us-east-1, eu-west-1). Rename the stack to <fleet>-<region> with a real region.`,
       );
     }
     return { role: "region", stack, fleet, region };
   }
   throw new StackNameError(
+    stack,
     `stack "${stack}" fits neither role: name a fleet stack like "prod" (lowercase letters and ` +
       `digits) or a region stack like "prod-us-east-1" (<fleet>-<aws region>).`,
   );

@@ -4,7 +4,7 @@
 // neither, then prints the commands that bring the new region up. Exit 0 done, 2 refused (the
 // message says why and nothing was written), 64 wrong usage.
 import * as path from "node:path";
-import { parseFlags, runMain, UsageError } from "../lib/cli";
+import { helpText, parseFlags, runMain, UsageError } from "../lib/cli";
 import { planAddRegion } from "../lib/ops/add-region";
 import { applyAll, RefusedError } from "../lib/ops/files";
 import { ConfigError } from "../lib/config/load";
@@ -13,6 +13,20 @@ import { YamlEditError } from "../lib/ops/yaml-edit";
 const USAGE =
   "npm run add-region -- --fleet prod --region REGION [--from STACK] [--demand FILE] " +
   "[--orchestrator 0x...]";
+
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Writes Pulumi.<fleet>-<region>.yaml (with its own VPC block) and adds the region to " +
+    "Pulumi.<fleet>.yaml, both or neither; then prints the commands that bring it up.",
+  flags: [
+    ["--fleet NAME", "the fleet stack (required)"],
+    ["--region REGION", "the AWS region to add (required)"],
+    ["--from STACK", "copy this region stack's config (default: the project defaults)"],
+    ["--demand FILE", "a demand block (YAML) for the new region"],
+    ["--orchestrator 0x...", "the orchestrator address (default: the fleet's regions' one)"],
+  ],
+});
 
 /** Exit code when the change was refused; nothing was written. */
 export const EXIT_REFUSED = 2;
@@ -32,6 +46,7 @@ export function main(argv: string[], projectDir: string, io = processIo): number
     argv,
     { fleet: "string", region: "string", from: "string", demand: "string", orchestrator: "string" },
     USAGE,
+    HELP,
   );
   if (!f.fleet || !f.region)
     throw new UsageError(`--fleet and --region are required\nusage: ${USAGE}`);

@@ -7,7 +7,7 @@
 import * as path from "node:path";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
-import { UsageError, parseFlags, runMain } from "../lib/cli";
+import { UsageError, helpText, parseFlags, runMain } from "../lib/cli";
 import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices";
 import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
 import { DAY_KINDS } from "../lib/sizing/demand-model";
@@ -18,6 +18,19 @@ const USAGE =
   "[--spot-interruptions PER_INSTANCE_DAY] [--spot-price-fraction F] [--metric-delay MINUTES] " +
   "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N] " +
   "[--ablation]";
+
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Scaling policies replayed minute by minute on held-out days (docs/sizing.md, Bench): cost " +
+    "against the fractional lower bound, session-minutes lost, targets met or missed.",
+  flags: [
+    ["--json", "print the results as JSON on stdout"],
+    ["--seed N", "the random days' seed (default 1)"],
+    ["--stack NAME", "region stack whose demand profile and capacity model to use"],
+    ["--ablation", "also run the new design without predictive scaling, without the warm pool"],
+  ],
+});
 
 const FLAGS = {
   json: "boolean",
@@ -66,7 +79,7 @@ function range(name: string, v: number | undefined, dflt: number, lo: number, hi
 }
 
 export function benchConfig(argv: string[], projectDir: string): BenchConfig & { stack: string } {
-  const f = parseFlags(argv, FLAGS, USAGE);
+  const f = parseFlags(argv, FLAGS, USAGE, HELP);
   const stack = f.stack ?? "prod-us-east-1";
   const role = parseStackName(stack);
   if (role.role !== "region") throw new UsageError(`--stack ${stack} is not a region stack`);

@@ -1,8 +1,8 @@
 // `npm run demand:sync -- --stack NAME [--days N] [--write] ...` reads the region's demand as the
 // fleet measures it, shows the change against the stack file and the plan it gives, and with
 // --write rewrites only the demand block of Pulumi.<stack>.yaml. Any doubtful answer (empty or
-// partial series, NaN, an HTTP or API error) or a result the config would reject: a message,
-// exit 1 or 2, and the file untouched.
+// partial series, NaN, an HTTP or API error): a message, exit 2 and the file untouched; a result
+// the config would reject: the config problem, exit 1 and the file untouched.
 //
 // Source: CloudWatch in the stack's own region by default (the orchestrators' LivepeerFleet
 // metrics, lib/demand/metrics.ts), with the AWS SDK's default credentials. Or Prometheus with
@@ -17,7 +17,16 @@ import * as path from "node:path";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
-import { EXIT_USAGE, UsageError, exitAfterFlush, parseFlags } from "../lib/cli";
+import {
+  EXIT_COULD_NOT_RUN,
+  EXIT_FINDING,
+  EXIT_USAGE,
+  HelpRequested,
+  UsageError,
+  exitAfterFlush,
+  helpText,
+  parseFlags,
+} from "../lib/cli";
 import { ConfigError, loadRegionConfig } from "../lib/config/load";
 import type { RegionConfig } from "../lib/config/schema";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
@@ -46,6 +55,26 @@ const USAGE =
   "[--keep-ladder] [--project-dir DIR] [--prometheus URL --region-selector MATCHERS " +
   "(--bearer-token-file PATH | --bearer-token-env NAME | --sigv4 [--sigv4-region REGION]) " +
   "[--selector MATCHERS]]";
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Reads a region's hourly demand as its orchestrators publish it to CloudWatch (or from " +
+    "Prometheus), shows the change against its stack file and the plan it gives; with --write " +
+    "rewrites only the stack file's demand block (docs/sizing.md).",
+  flags: [
+    ["--stack NAME", "the region stack (required)"],
+    ["--days N", "days of history (CloudWatch keeps 1-minute data 15 days)"],
+    ["--write", "update the stack file (default: a dry run)"],
+    ["--prometheus URL", "read Prometheus instead (needs --region-selector and an auth flag)"],
+    ["--region-selector MATCHERS", "Prometheus label matchers naming the stack's region"],
+    ["--bearer-token-file PATH | --bearer-token-env NAME | --sigv4", "Prometheus authentication"],
+    ["--end ISO", "end of the window, ISO-8601 (default now)"],
+    ["--min-coverage F", "fraction of the days that must have data, (0, 1] (default 1)"],
+    ["--keep-ladder", "sync stream counts only, keep the file's ladder"],
+    ["--project-dir DIR", "where the stack files are (default this repository)"],
+  ],
+  finding: "the measured demand does not fit the stack's config (file left as is)",
+});
 
 const FLAGS = {
   stack: "string",
@@ -117,7 +146,7 @@ function prometheusAuth(f: ReturnType<typeof flags>, url: URL, deps: SyncDeps): 
 }
 
 function flags(argv: string[]) {
-  return parseFlags(argv, FLAGS, USAGE);
+  return parseFlags(argv, FLAGS, USAGE, HELP);
 }
 
 function sourceFor(
@@ -301,11 +330,19 @@ async function sync(argv: string[], deps: SyncDeps): Promise<number> {
   return 0;
 }
 
-/** The whole command: exit 0 done, 1 untrusted demand, 2 config rejects it, 64 usage. */
+/**
+ * The whole command, with the exit codes every command uses (docs/cli.md): 0 done, 1 a finding
+ * (the measured demand is more than the stack's config can serve), 2 could not run (no
+ * trustworthy answer to sync from), 64 usage; --help prints the help and exits 0.
+ */
 export async function demandSync(argv: string[], deps: SyncDeps): Promise<number> {
   try {
     return await sync(argv, deps);
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      deps.out(`${e.message}\n`);
+      return 0;
+    }
     if (e instanceof UsageError) {
       deps.err(`${e.message}\n`);
       return EXIT_USAGE;
@@ -314,14 +351,14 @@ export async function demandSync(argv: string[], deps: SyncDeps): Promise<number
       deps.err(
         `the synced demand does not fit the stack's config; file left as is:\n${e.message}\n`,
       );
-      return 2;
+      return EXIT_FINDING;
     }
     if (e instanceof DemandSyncError || e instanceof StackFileError) {
       deps.err(`demand:sync: ${e.message}\nfile left as is\n`);
-      return 1;
+      return EXIT_COULD_NOT_RUN;
     }
     deps.err(`${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    return EXIT_COULD_NOT_RUN;
   }
 }
 

@@ -6,13 +6,22 @@
 // GATE_EXPECTED_HEALTHY, GATE_TIMEOUT_SECONDS, GATE_INTERVAL_SECONDS), which is how the Pulumi
 // command passes them. Exit 0 when enough targets are healthy, 1 otherwise (stderr lists each
 // non-healthy target with its reason, and the command provider shows it in `pulumi up`), 64 usage.
-import { parseFlags, runMain, UsageError } from "../lib/cli";
+import { helpText, parseFlags, runMain, UsageError } from "../lib/cli";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { describeTarget, ElbSender, waitForHealthy } from "../lib/gate/wait";
 
 const USAGE =
   "deploy-gate.ts --target-group-arn ARN --region REGION --expected N " +
   "[--timeout SECONDS] [--interval SECONDS]";
+
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Waits until the target group has enough healthy targets; run by each region unit during " +
+    "pulumi up. Each flag may also come from GATE_TARGET_GROUP_ARN, GATE_REGION, " +
+    "GATE_EXPECTED_HEALTHY, GATE_TIMEOUT_SECONDS, GATE_INTERVAL_SECONDS.",
+  finding: "the targets did not become healthy in time (each one's reason on stderr)",
+});
 
 export const DEFAULT_INTERVAL_SECONDS = 15;
 export const DEFAULT_TIMEOUT_SECONDS = 1200;
@@ -47,6 +56,7 @@ export async function main(argv: string[], deps: GateDeps): Promise<number> {
       interval: "integer",
     },
     USAGE,
+    HELP,
   );
   const e = deps.env;
   const arn = f["target-group-arn"] ?? e.GATE_TARGET_GROUP_ARN;

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import * as path from "node:path";
-import { parseFlags, runMain, UsageError } from "../lib/cli";
+import { helpText, parseFlags, runMain, UsageError } from "../lib/cli";
 import { parseStackName, unitKeyAliasName } from "../lib/stack";
 import { ConfigError, loadFleetConfig, loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
@@ -21,6 +21,20 @@ import { IdentityImportError, importIdentity, SsmSender } from "../lib/identity/
 const USAGE =
   "npm run identity:import -- --stack NAME --role orchestrator|redeemer --keystore FILE " +
   "[--passphrase-file FILE] [--force]";
+
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Puts the orchestrator keystore and its passphrase into SSM Parameter Store as SecureStrings " +
+    "under the region unit's KMS key, where the stack's chain node reads them. Needs AWS " +
+    "credentials. The passphrase comes from --passphrase-file, a pipe, or a prompt; never argv.",
+  flags: [
+    ["--stack NAME", "the region stack (required)"],
+    ["--keystore FILE", "the go-livepeer keystore JSON (required)"],
+    ["--passphrase-file FILE", "read the passphrase from FILE"],
+    ["--force", "replace parameters that already hold a different key"],
+  ],
+});
 
 export interface ImportDeps {
   projectDir: string;
@@ -44,6 +58,7 @@ export async function main(argv: string[], deps: ImportDeps): Promise<number> {
       force: "boolean",
     },
     USAGE,
+    HELP,
   );
   if (!f.stack || !f.keystore || !f.role) {
     throw new UsageError(`--stack, --role and --keystore are required\nusage: ${USAGE}`);

@@ -1,110 +1,78 @@
-// `npm run plan -- [--stack NAME]... [--json]`: the offline main job. Evaluates the real program
-// for every stack (each in its own process under the SDK's mock monitor) and prints what each
-// would build and what the internet could reach. Exit 2 on invalid config, 1 on any other failure.
-import { spawn } from "node:child_process";
+// `npm run plan -- [--stack NAME]... [--json] [--out FILE]`: the offline main job. Evaluates the
+// real program for every stack (each in its own process under the SDK's mock monitor), prints what
+// each would build and what the internet could reach, then the fleet summary. A stack that cannot
+// be planned shows its errors in place and the others still print; then the exit code is 2.
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { helpText, parseFlags, runMain, EXIT_COULD_NOT_RUN, EXIT_OK } from "../lib/cli";
 import { listStacks } from "../lib/config/sources";
-import { renderText, StackReport } from "../lib/plan/report";
-import { exitAfterFlush } from "../lib/cli";
+import { isFailed, problemLine, renderEntry } from "../lib/plan/report";
+import { renderFleetSummary } from "../lib/plan/fleet";
+import { planStacks } from "../lib/plan/run";
 
-const projectDir = path.resolve(__dirname, "..");
-const CONCURRENCY = 2;
+const USAGE = "npm run plan -- [--stack NAME]... [--json] [--out FILE]";
+const HELP = helpText({
+  usage: USAGE,
+  about:
+    "Offline: what every stack would build, what the internet could reach, the capacity plan and " +
+    "monthly cost per region stack, then the fleet summary. No credentials, no Pulumi CLI, no AWS.",
+  flags: [
+    ["--stack NAME", "plan only this stack (repeatable); the summary still checks every file"],
+    ["--json", "print the plan as JSON on stdout: { stacks: [...], fleet: {...} }"],
+    ["--out FILE", "also write the JSON plan to FILE"],
+  ],
+});
 
-interface Args {
-  stacks: string[];
-  json: boolean;
-}
+/** Progress on stderr only when there are enough stacks to wait for. */
+const PROGRESS_ABOVE = 3;
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { stacks: [], json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--json") args.json = true;
-    else if (a === "--stack") {
-      const v = argv[++i];
-      if (!v) throw new Error("--stack needs a stack name, e.g. --stack prod-us-east-1");
-      args.stacks.push(v);
-    } else if (a.startsWith("--stack=")) args.stacks.push(a.slice("--stack=".length));
-    else
-      throw new Error(`unknown argument ${a}; usage: npm run plan -- [--stack NAME]... [--json]`);
-  }
-  return args;
-}
-
-interface ChildResult {
-  stack: string;
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(stack: string): Promise<ChildResult> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", path.join(projectDir, "scripts", "plan-stack.ts"), stack],
-      { cwd: projectDir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("close", (code) => resolve({ stack, code: code ?? 1, stdout, stderr }));
-  });
-}
-
-async function runAll(stacks: string[]): Promise<ChildResult[]> {
-  const results: ChildResult[] = new Array<ChildResult>(stacks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < stacks.length) {
-      const i = next++;
-      results[i] = await runChild(stacks[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, stacks.length) }, worker));
-  return results;
-}
-
-async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    return 64;
-  }
+export async function main(argv: string[], projectDir: string): Promise<number> {
+  const f = parseFlags(argv, { stack: "strings", json: "boolean", out: "string" }, USAGE, HELP);
   const known = listStacks(projectDir);
-  const stacks = args.stacks.length > 0 ? args.stacks : known;
+  const stacks = f.stack.length > 0 ? f.stack : known;
   const missing = stacks.filter((s) => !known.includes(s));
   if (missing.length > 0) {
     process.stderr.write(
       `no stack file for ${missing.map((s) => `Pulumi.${s}.yaml`).join(", ")}; stacks here: ${known.join(", ")}\n`,
     );
-    return 2;
+    return EXIT_COULD_NOT_RUN;
   }
-  const results = await runAll(stacks);
-  const failed = results.filter((r) => r.code !== 0);
-  if (failed.length > 0) {
-    // Invalid config first: its first line names the stack file and key path.
-    failed.sort((a, b) => (a.code === 2 ? -1 : 0) - (b.code === 2 ? -1 : 0));
-    for (const f of failed)
-      process.stderr.write(f.stderr.endsWith("\n") ? f.stderr : `${f.stderr}\n`);
-    return failed.some((f) => f.code === 2) ? 2 : 1;
+  const progress = stacks.length > PROGRESS_ABOVE;
+  const started = Date.now();
+  const run = await planStacks({
+    projectDir,
+    stacks,
+    onDone: progress
+      ? (e, done, total, seconds) =>
+          process.stderr.write(
+            `plan: [${done}/${total}] ${e.stack} ${isFailed(e) ? "NOT PLANNED" : "ok"} (${seconds.toFixed(1)} s)\n`,
+          )
+      : undefined,
+  });
+  if (progress) {
+    process.stderr.write(
+      `plan: ${stacks.length} stacks in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
   }
-  const reports = results.map((r) => JSON.parse(r.stdout) as StackReport);
-  if (args.json) {
-    process.stdout.write(JSON.stringify({ stacks: reports }, null, 2) + "\n");
-  } else {
-    process.stdout.write(reports.map(renderText).join("\n\n") + "\n");
+  const failed = run.stacks.filter(isFailed);
+  // The failures' problems also go to stderr, invalid config first: its first line names the
+  // stack file and the key path, as every config error does.
+  failed.sort(
+    (a, b) => Number(b.error.kind === "invalid-config") - Number(a.error.kind === "invalid-config"),
+  );
+  for (const e of failed) {
+    for (const p of e.error.problems) process.stderr.write(`${problemLine(p)}\n`);
   }
-  return 0;
+  const json = `${JSON.stringify(run, null, 2)}\n`;
+  if (f.out) fs.writeFileSync(f.out, json);
+  if (f.json) process.stdout.write(json);
+  else {
+    const text = [...run.stacks.map(renderEntry), renderFleetSummary(run.fleet)].join("\n\n");
+    process.stdout.write(`${text}\n`);
+  }
+  return failed.length > 0 ? EXIT_COULD_NOT_RUN : EXIT_OK;
 }
 
-main().then(
-  (code) => exitAfterFlush(code),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  runMain(() => main(process.argv.slice(2), path.resolve(__dirname, "..")));
+}

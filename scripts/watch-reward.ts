@@ -2,19 +2,25 @@
 //   npm run watch:reward -- --rpc URL --controller ADDR --orchestrator ADDR [--json]
 // Exit codes (grep's convention): 0 all is well; 1 an alert condition holds (reward missed, round
 // not initialized, gas balance low, orchestrator inactive); 2 the state could not be established
-// (unreachable RPC, wrong chain, not a Controller, bad arguments). Never 0 on an error.
-import { parseArgs } from "node:util";
+// (unreachable RPC, wrong chain, not a Controller); 64 a wrong command line. Never 0 on an error.
 import { formatEther, getAddress, isAddress } from "ethers";
 import { KNOWN_NETWORKS, OPERATIONS_DEFAULTS } from "../lib/config/operations";
 import { RewardReport, exitCodeFor } from "../lib/watcher/assess";
 import { ChainReadError } from "../lib/watcher/read";
 import { watchOnce } from "../lib/watcher/run";
-import { exitAfterFlush } from "../lib/cli";
+import {
+  exitAfterFlush,
+  HelpRequested,
+  parseFlags,
+  UsageError,
+  EXIT_CODES_DOC,
+  EXIT_USAGE,
+} from "../lib/cli";
 
 const EXIT_UNKNOWN = 2;
 const DEFAULT_NETWORK = KNOWN_NETWORKS["arbitrum-one-mainnet"];
 
-const USAGE = `usage: npm run watch:reward -- --rpc URL --controller ADDR --orchestrator ADDR [--json]
+const HELP = `usage: npm run watch:reward -- --rpc URL --controller ADDR --orchestrator ADDR [--json]
   --account ADDR          gas-paying account to check (repeatable; default: the orchestrator)
   --chain-id N            chain the RPC must serve (default ${DEFAULT_NETWORK.chainId}, Arbitrum One)
   --reward-fraction F     reward still due this far into the round is an alert (default ${OPERATIONS_DEFAULTS.rewardNotCalledRoundFraction})
@@ -22,9 +28,12 @@ const USAGE = `usage: npm run watch:reward -- --rpc URL --controller ADDR --orch
   --min-balance-eth E     any gas account below this is an alert (default ${OPERATIONS_DEFAULTS.minGasBalanceEth})
   --log-chunk-blocks N    blocks per eth_getLogs request (default ${OPERATIONS_DEFAULTS.logChunkBlocks})
   --timeout-ms N          per-request timeout (default 15000)
-exit: 0 ok, 1 alert, 2 could not read the chain (or bad arguments)`;
+  --help                  this text
 
-class UsageError extends Error {}
+exit: 0 ok, 1 alert, 2 could not read the chain, 64 wrong usage (${EXIT_CODES_DOC})
+`;
+const USAGE_LINE =
+  "npm run watch:reward -- --rpc URL --controller ADDR --orchestrator ADDR [--json]";
 
 function number(v: string | undefined, flag: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -40,35 +49,35 @@ function address(v: string | undefined, flag: string): string {
 }
 
 function parse(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      rpc: { type: "string" },
-      controller: { type: "string" },
-      orchestrator: { type: "string" },
-      account: { type: "string", multiple: true },
-      json: { type: "boolean", default: false },
-      "chain-id": { type: "string" },
-      "reward-fraction": { type: "string" },
-      "init-blocks": { type: "string" },
-      "min-balance-eth": { type: "string" },
-      "log-chunk-blocks": { type: "string" },
-      "timeout-ms": { type: "string" },
-      help: { type: "boolean", default: false },
+  const values = parseFlags(
+    argv,
+    {
+      rpc: "string",
+      controller: "string",
+      orchestrator: "string",
+      account: "strings",
+      json: "boolean",
+      "chain-id": "string",
+      "reward-fraction": "string",
+      "init-blocks": "string",
+      "min-balance-eth": "string",
+      "log-chunk-blocks": "string",
+      "timeout-ms": "string",
     },
-  });
-  if (values.help) return { help: true as const };
+    USAGE_LINE,
+    HELP,
+  );
   if (!values.rpc) throw new UsageError("--rpc is required");
   const orchestrator = address(values.orchestrator, "--orchestrator");
   return {
-    help: false as const,
     json: values.json,
     options: {
       rpcUrl: values.rpc,
       controller: address(values.controller, "--controller"),
       orchestrator,
-      gasAccounts: (values.account ?? [orchestrator]).map((a) => address(a, "--account")),
+      gasAccounts: (values.account.length > 0 ? values.account : [orchestrator]).map((a) =>
+        address(a, "--account"),
+      ),
       chainId: number(values["chain-id"], "--chain-id", DEFAULT_NETWORK.chainId),
       logChunkBlocks: number(
         values["log-chunk-blocks"],
@@ -113,12 +122,15 @@ async function main(): Promise<number> {
   try {
     parsed = parse(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
-    return EXIT_UNKNOWN;
-  }
-  if (parsed.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.text);
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    throw err;
   }
   try {
     const report = await watchOnce(parsed.options);

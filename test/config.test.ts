@@ -7,7 +7,11 @@ import {
   loadFleetConfig,
   loadRegionConfig,
 } from "../lib/config/load";
-import { readProjectConfig, readStackConfig } from "../lib/config/sources";
+import {
+  readProjectConfig,
+  readStackConfig,
+  secretKeysFromEnvironment,
+} from "../lib/config/sources";
 import { parseStackName, StackNameError } from "../lib/stack";
 import { AMI_PARAMETERS } from "../lib/config/schema";
 import { PROJECT_DIR } from "./helpers/program";
@@ -23,6 +27,9 @@ const fleet = parseStackName("prod") as Extract<
 const ADDRESS = "0x11D12AfEF50b1FeE02146020533857d35936035D";
 /** The fleet's required drift-check settings. */
 const DRIFT = { "livepeer-fleet:driftCheck": { githubRepository: "example-org/livepeer-fleet" } };
+
+/** A demand profile, so sizing rules apply. */
+const PEAKS = { "livepeer-fleet:demand": { peakStreams: new Array<number>(24).fill(10) } };
 
 /** A minimal valid region stack, with overrides per full key. */
 function regionSources(
@@ -76,6 +83,156 @@ describe("stack names", () => {
     for (const bad of ["Prod", "prod_us", "prod-", "-prod", "prod-useast1", ""]) {
       expect(() => parseStackName(bad), bad).to.throw(StackNameError, /fits neither role/);
     }
+  });
+
+  it("names the stack file first, like every config problem", () => {
+    expect(() => parseStackName("Prod_Test")).to.throw(
+      StackNameError,
+      /^Pulumi\.Prod_Test\.yaml: \(stack name\): stack "Prod_Test" fits neither role/,
+    );
+    expect(() => parseStackName("prod-us-east-9")).to.throw(
+      /^Pulumi\.prod-us-east-9\.yaml: \(stack name\): "us-east-9" in stack "prod-us-east-9"/,
+    );
+  });
+});
+
+describe("config: values as `pulumi config set --path` stores them", () => {
+  // --path stores integers and true/false as YAML numbers and booleans, everything else (0.25,
+  // a price) as strings; a top-level key always as a string (pulumi/pulumi config.go, object.go
+  // coerce). Each field takes the other spelling of the same value.
+  it("numeric strings for number fields, including fractions --path leaves as strings", () => {
+    const c = loadRegionConfig(
+      region,
+      regionSources({
+        "livepeer-fleet:nodeGroup": { minSize: "2", maxSize: "6" },
+        "livepeer-fleet:sizing": { headroom: "0.3" },
+        "livepeer-fleet:capacityModel": { "g4dn.xlarge": { hourlyUsd: { "us-east-1": "0.6" } } },
+      }),
+    );
+    expect(c.nodeGroup).to.include({ minSize: 2, maxSize: 6 });
+    expect(c.sizing.headroom).to.equal(0.3);
+    expect(c.capacityModel["g4dn.xlarge"].hourlyUsd["us-east-1"]).to.equal(0.6);
+  });
+
+  it("integers for string fields, and true/false strings for booleans", () => {
+    const c = loadRegionConfig(
+      region,
+      regionSources({
+        "livepeer-fleet:nodeRuntime": {
+          pixelsPerUnit: 1000,
+          pricePerUnit: 1200,
+          autoAdjustPrice: "false",
+        },
+        "livepeer-fleet:deployGate": { enabled: "true" },
+        "livepeer-fleet:tags": { CostCenter: 4711 },
+      }),
+    );
+    expect(c.nodeRuntime).to.include({
+      pixelsPerUnit: "1000",
+      pricePerUnit: "1200",
+      autoAdjustPrice: false,
+    });
+    expect(c.deployGate.enabled).to.equal(true);
+    expect(c.tags.CostCenter).to.equal("4711");
+  });
+
+  it("nothing ambiguous: words stay wrong, fractions are no string's integer", () => {
+    const problems = regionProblems({
+      "livepeer-fleet:nodeGroup": { minSize: "two" },
+      "livepeer-fleet:nodeRuntime": { pixelsPerUnit: 1.5, autoAdjustPrice: "yes" },
+    });
+    expect(problems.map((p) => `${p.keyPath}: ${p.message}`)).to.deep.equal([
+      'livepeer-fleet:nodeGroup.minSize: expected a number (got "two")',
+      "livepeer-fleet:nodeRuntime.pixelsPerUnit: expected a string (got 1.5)",
+      'livepeer-fleet:nodeRuntime.autoAdjustPrice: expected a boolean (got "yes")',
+    ]);
+  });
+});
+
+describe("config: a problem derived from an already invalid value is not repeated", () => {
+  const lines = (stackValues: Record<string, unknown>) =>
+    regionProblems(stackValues).map((p) => `${p.keyPath}: ${p.message}`);
+
+  it("an invalid instance type: no 'no capacity model' on top", () => {
+    expect(lines({ "livepeer-fleet:nodeGroup": { instanceType: "g4dn" }, ...PEAKS })).to.deep.equal(
+      [
+        'livepeer-fleet:nodeGroup.instanceType: expected an EC2 instance type such as g4dn.xlarge (got "g4dn")',
+      ],
+    );
+  });
+
+  it("a negative maxSize: no 'maxSize >= minSize' on top", () => {
+    expect(lines({ "livepeer-fleet:nodeGroup": { maxSize: -1 } })).to.deep.equal([
+      "livepeer-fleet:nodeGroup.maxSize: expected a number >= 1 (got -1)",
+    ]);
+  });
+
+  it("a short demand profile: no planner error on top", () => {
+    expect(lines({ "livepeer-fleet:demand": { peakStreams: [1, 2, 3] } })).to.deep.equal([
+      "livepeer-fleet:demand.peakStreams: expected 24 values, one per UTC hour 00..23 (got [1,2,3])",
+    ]);
+  });
+
+  it("an unknown network: no missing Controller and chain id on top", () => {
+    expect(
+      lines({ "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, network: "arbitrum" } }),
+    ).to.deep.equal([
+      "livepeer-fleet:livepeer.network: expected a go-livepeer -network: arbitrum-one-mainnet, " +
+        'mainnet, arbitrum-one-rinkeby, rinkeby, offchain (got "arbitrum")',
+    ]);
+  });
+
+  it("independent problems are all still reported", () => {
+    expect(
+      lines({
+        "livepeer-fleet:nodeGroup": { minSize: 3, maxSize: 2 },
+        "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, servicePort: 80 },
+      }).map((l) => l.split(":")[1]),
+    ).to.have.members(["livepeer.servicePort", "nodeGroup.maxSize"]);
+  });
+});
+
+describe("config: secrets", () => {
+  it("offline, a secret a rule cannot check says so instead of quoting [secret]", () => {
+    const [p, ...rest] = regionProblems({
+      "livepeer-fleet:nodeRuntime": { pricePerUnit: "[secret]" },
+    });
+    expect(rest).to.deep.equal([]);
+    expect(p.keyPath).to.equal("livepeer-fleet:nodeRuntime.pricePerUnit");
+    expect(p.message).to.match(
+      /^a secret \(secure:\) value cannot be checked offline: the plan sees "\[secret\]" where this key expects: expected a price/,
+    );
+  });
+
+  it("offline, a secret any string fits passes (a tag value, an alarm endpoint)", () => {
+    const c = loadRegionConfig(
+      region,
+      regionSources({
+        "livepeer-fleet:tags": { Owner: "[secret]" },
+        "livepeer-fleet:alarms": { subscriptions: [{ protocol: "email", endpoint: "[secret]" }] },
+      }),
+    );
+    expect(c.tags.Owner).to.equal("[secret]");
+  });
+
+  it("under pulumi up, a problem under a secret key never echoes the decrypted value", () => {
+    const sources = regionSources({ "livepeer-fleet:nodeRuntime": { pricePerUnit: "hunter2!" } });
+    const problems = problemsOf(() =>
+      loadRegionConfig(region, { ...sources, secretKeys: ["livepeer-fleet:nodeRuntime"] }),
+    );
+    expect(problems.map((p) => p.message)).to.deep.equal([
+      "expected a price such as 1200 or 0.5USD (got a secret value)",
+    ]);
+    expect(JSON.stringify(problems)).not.to.include("hunter2");
+  });
+
+  it("reads the secret keys the language host passes in PULUMI_CONFIG_SECRET_KEYS", () => {
+    expect(
+      secretKeysFromEnvironment({
+        PULUMI_CONFIG_SECRET_KEYS: '["livepeer-fleet:nodeRuntime","aws:config:secretKey"]',
+      }),
+    ).to.deep.equal(["livepeer-fleet:nodeRuntime", "aws:secretKey"]);
+    expect(secretKeysFromEnvironment({})).to.deep.equal([]);
   });
 });
 

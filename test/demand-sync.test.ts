@@ -263,7 +263,7 @@ describe("demand:sync against a real Prometheus behind authentication", function
     const before = fs.readFileSync(path.join(dir, FILE));
     const r = await sync(dir, proxy.url, ["--write", "--days", "5"]);
     await proxy.close();
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("partial series").and.include("file left as is");
     expect(fs.readFileSync(path.join(dir, FILE)).equals(before)).to.equal(true);
   });
@@ -273,7 +273,7 @@ describe("demand:sync against a real Prometheus behind authentication", function
     const dir = projectCopy();
     const r = await sync(dir, proxy.url, ["--selector", 'job="elsewhere"']);
     await proxy.close();
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("empty answer").and.include('job="elsewhere"');
   });
 });
@@ -447,7 +447,7 @@ describe("demand:sync with broken Prometheus answers", () => {
       const before = fs.readFileSync(path.join(dir, FILE));
       try {
         const r = await sync(dir, fake.url, ["--write"]);
-        expect(r.code, r.out).to.equal(1);
+        expect(r.code, r.out).to.equal(2);
         expect(r.err).to.match(message).and.include("file left as is");
         expect(r.out + r.err).to.not.include(TOKEN);
       } finally {
@@ -457,7 +457,7 @@ describe("demand:sync with broken Prometheus answers", () => {
     });
   }
 
-  it("refuses a profile the stack's maxSize cannot serve, naming the key (exit 2)", async () => {
+  it("refuses a profile the stack's maxSize cannot serve, naming the key (exit 1, a finding)", async () => {
     const fake = await fakePrometheus((u) =>
       u.pathname.endsWith("query_range")
         ? sessions(hourly((i) => (i % 24 === 20 ? "400" : "5")))
@@ -467,7 +467,7 @@ describe("demand:sync with broken Prometheus answers", () => {
     const before = fs.readFileSync(path.join(dir, FILE));
     try {
       const r = await sync(dir, fake.url, ["--write"]);
-      expect(r.code, r.out + r.err).to.equal(2);
+      expect(r.code, r.out + r.err).to.equal(1);
       expect(r.err)
         .to.include("livepeer-fleet:nodeGroup.maxSize")
         .and.include("maxSize 9 cannot cover");

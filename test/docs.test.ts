@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type { z } from "zod";
 import { FLEET_KEYS, REGION_KEYS } from "../lib/config/schema";
 import { PROJECT_DIR } from "./helpers/program";
+import { configLeaves, syncDefaultsColumn } from "../lib/config/docs";
 
 interface Def {
   type: string;
@@ -39,5 +40,22 @@ describe("docs/config.md", () => {
   it("documents every config key", () => {
     const missing = all.filter((k) => !doc.includes(`\`${k}\``));
     expect(missing, "add these to docs/config.md").to.deep.equal([]);
+  });
+
+  it("shows each schema default as the schema has it (npm run docs:config)", () => {
+    const leaves = configLeaves();
+    expect(leaves.map((l) => l.keyPath)).to.have.members(all);
+    const withDefault = leaves.filter((l) => l.default);
+    expect(withDefault.length).to.be.greaterThan(40);
+    expect(syncDefaultsColumn(doc), "run npm run docs:config").to.equal(doc);
+    // The rendering itself, on a few keys a reader relies on.
+    for (const row of [
+      "| `network.availabilityZones` | `[a, b]` |",
+      "| `livepeer.servicePort` | `8935` |",
+      '| `nodeRuntime.pixelsPerUnit` | `"1"` |',
+      "| `deployGate.enabled` | `true` |",
+    ]) {
+      expect(doc).to.include(row);
+    }
   });
 });

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OpMap } from "@pulumi/pulumi/automation";
-import { checkStacks, driftedResources, RefreshPreviewer } from "../lib/drift/check";
+import { checkStacks, driftedResources, failureReason, RefreshPreviewer } from "../lib/drift/check";
+import { automationPreviewer, onPath, PULUMI_CLI_MISSING } from "../lib/drift/automation";
 import { buildReport, renderMarkdown } from "../lib/drift/report";
 import { main } from "../scripts/drift";
 import { UsageError } from "../lib/cli";
@@ -227,12 +228,14 @@ describe("drift check", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-drift-"));
     const run = (argv: string[], behaviour: Record<string, Behaviour>) => {
       const lines: string[] = [];
+      let stdout = "";
       const engine = new FakeEngine(behaviour);
       return main(argv, {
         projectDir: PROJECT_DIR,
         engine: () => engine,
         log: (l) => lines.push(l),
-      }).then((code) => ({ code, lines, engine }));
+        out: (t) => (stdout += t),
+      }).then((code) => ({ code, lines, engine, stdout }));
     };
     const allSame = {
       prod: { summary: { same: 2 } },
@@ -243,7 +246,7 @@ describe("drift check", () => {
     it("checks the fleet stack and every region stack; exit 0 when all are in sync", async () => {
       const json = path.join(tmp, "a.json");
       const md = path.join(tmp, "a.md");
-      const r = await run(["--fleet", "prod", "--json", json, "--markdown", md], allSame);
+      const r = await run(["--fleet", "prod", "--out", json, "--markdown", md], allSame);
       expect(r.code).to.equal(0);
       const report = JSON.parse(fs.readFileSync(json, "utf8")) as { stacks: { stack: string }[] };
       expect(report.stacks.map((s) => s.stack)).to.deep.equal([
@@ -252,6 +255,14 @@ describe("drift check", () => {
         "prod-eu-west-1",
       ]);
       expect(fs.readFileSync(md, "utf8")).to.include("every stack matches its state");
+      expect(r.stdout).to.equal("");
+    });
+
+    it("--json prints the report on stdout", async () => {
+      const r = await run(["--fleet", "prod", "--json"], allSame);
+      expect(r.code).to.equal(0);
+      const report = JSON.parse(r.stdout) as { stacks: { stack: string }[] };
+      expect(report.stacks).to.have.length(3);
     });
 
     it("exits 1 on drift and 2 when a check could not run", async () => {
@@ -282,6 +293,36 @@ describe("drift check", () => {
         err = e;
       }
       expect(err).to.be.instanceOf(UsageError);
+    });
+  });
+
+  describe("the real Automation seam without the Pulumi CLI", () => {
+    it('says "pulumi CLI not found on PATH" instead of the spawn error\'s "code: -2"', async () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), "lf-nopath-"));
+      const saved = process.env.PATH;
+      process.env.PATH = empty;
+      try {
+        const engine = automationPreviewer({ workDir: PROJECT_DIR });
+        let err: unknown;
+        try {
+          await engine.previewRefresh("prod", {
+            signal: new AbortController().signal,
+            onEvent: () => undefined,
+          });
+        } catch (e) {
+          err = e;
+        }
+        expect(String((err as Error).message)).to.equal(PULUMI_CLI_MISSING);
+        expect(failureReason(err, [])).to.match(/^pulumi CLI not found on PATH: install it/);
+      } finally {
+        process.env.PATH = saved;
+        fs.rmSync(empty, { recursive: true, force: true });
+      }
+    });
+
+    it("finds an executable on PATH", () => {
+      expect(onPath("sh")).to.equal(true);
+      expect(onPath("no-such-command-here")).to.equal(false);
     });
   });
 });

@@ -40,7 +40,8 @@ describe("operations config (schema and derived defaults)", () => {
   it("rejects what cannot work, each at its own key path", () => {
     const r = RegionConfigSchema.safeParse({
       ...minimal,
-      livepeer: { ...minimal.livepeer, network: "constructor" },
+      // A network go-livepeer knows that has no preset here: Controller and chain id required.
+      livepeer: { ...minimal.livepeer, network: "mainnet" },
       alarms: {
         minHealthyTargets: 9,
         nodeGroupAtMaxMinutes: 7,

@@ -214,9 +214,9 @@ describe("reward watcher CLI against Livepeer contract doubles on a local ganach
     }
   });
 
-  it("never exits 0 on bad arguments", async () => {
+  it("never exits 0 on bad arguments: 64, the usage exit code every command uses", async () => {
     const r = await cli(["--rpc", chain.url, "--controller", "0x1234", "--orchestrator", o]);
-    expect(r.code).to.equal(2);
+    expect(r.code).to.equal(64);
     expect(r.stderr).to.include("--controller");
   });
 

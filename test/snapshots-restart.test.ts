@@ -269,7 +269,8 @@ describe("operations config errors (the program refuses before registering anyth
   });
 
   it("requires the Controller address and chain id on a network without defaults", () => {
-    const err = fails({ "livepeer-fleet:livepeer": { network: "offchain-devnet" } });
+    // A network go-livepeer knows that has no preset here.
+    const err = fails({ "livepeer-fleet:livepeer": { network: "mainnet" } });
     expect(err).to.include(
       "livepeer-fleet:rewardWatcher.controllerAddress: required: set the Livepeer Controller address",
     );

@@ -14,6 +14,10 @@ import {
 } from "./schema";
 import { StackRole, stackFileName } from "../stack";
 import { regionOperationsIssues } from "./operations";
+import { DERIVED_FROM } from "./derived";
+
+/** What a `secure:` value reads as offline: never the ciphertext, never a decrypted value. */
+export const SECRET_PLACEHOLDER = "[secret]";
 
 export const PROJECT_FILE = "Pulumi.yaml";
 
@@ -41,6 +45,11 @@ export interface ConfigSources {
   projectValues: RawConfig;
   /** File name to blame for stack values; defaults to Pulumi.<stack>.yaml. */
   stackFile?: string;
+  /**
+   * Full keys whose values are secrets (`pulumi config set --secret`): a problem under one never
+   * echoes the value. Default none.
+   */
+  secretKeys?: readonly string[];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -92,13 +101,78 @@ function friendly(issue: z.core.$ZodIssue): string {
     .replace(/^Invalid input: /, "")
     .replace("expected int, received number", "expected a whole number")
     .replace(/^Too small: expected number to be >=(\d+)$/, "expected a number >= $1")
-    .replace(/^Too big: expected number to be <=(\d+)$/, "expected a number <= $1");
+    .replace(/^Too big: expected number to be <=(\d+)$/, "expected a number <= $1")
+    .replace(/^expected (number|string|boolean), received \w+$/, "expected a $1");
 }
 
 function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * How `pulumi config set --path` stores a value: "true"/"false" as booleans, integers without a
+ * leading zero as numbers, everything else (0.25 included) as a string; a top-level key always as
+ * a string (pkg/cmd/pulumi/config/config.go configSetCmd, sdk/go/common/resource/config
+ * value.go coerceObject and object.go coerce). So a field accepts the other spelling of the same
+ * value: a number field a numeric string, a string field an integer, a boolean field
+ * "true"/"false". Only where zod reported that exact type mismatch, so nothing else changes.
+ */
+function coerceAt(issue: z.core.$ZodIssue, given: unknown): { value: unknown } | undefined {
+  if (issue.code !== "invalid_type") return undefined;
+  if (issue.expected === "number" && typeof given === "string") {
+    const t = given.trim();
+    if (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return { value: Number(t) };
+  }
+  if (issue.expected === "string" && typeof given === "number" && Number.isSafeInteger(given)) {
+    return { value: String(given) };
+  }
+  if (issue.expected === "boolean" && (given === "true" || given === "false")) {
+    return { value: given === "true" };
+  }
+  return undefined;
+}
+
+function setAt(root: Record<string, unknown>, path: readonly PropertyKey[], value: unknown): void {
+  let cur: unknown = root;
+  for (const seg of path.slice(0, -1)) cur = (cur as Record<PropertyKey, unknown>)[seg];
+  (cur as Record<PropertyKey, unknown>)[path[path.length - 1]] = value;
+}
+
+/** Parses, coercing the other spelling of a value where zod reports a type mismatch. */
+function parseCoercing<T>(schema: z.ZodType<T>, merged: Record<string, unknown>) {
+  let value: Record<string, unknown> = merged;
+  // Each round fixes at least one mismatch for good (the value then has the expected type), so
+  // this ends; the bound only guards against a schema that would keep asking for another type.
+  for (let round = 0; ; round++) {
+    const result = schema.safeParse(value);
+    if (result.success || round === 8) return { result, value };
+    const fixes = result.error.issues
+      .map((issue) => ({ path: issue.path, fix: coerceAt(issue, valueAt(value, issue.path)) }))
+      .filter((f) => f.fix !== undefined && f.path.length > 0);
+    if (fixes.length === 0) return { result, value };
+    value = structuredClone(value);
+    for (const f of fixes) setAt(value, f.path, f.fix!.value);
+  }
+}
+
+const dotted = (path: readonly PropertyKey[]) => path.map(String).join(".");
+
+/**
+ * Cross-field checks (DERIVED_FROM in their params) compute from other fields. When one of those
+ * already failed on its own, the derived problem only repeats it in other words: drop it.
+ */
+function withoutDerived(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const from = (i: z.core.$ZodIssue) =>
+    i.code === "custom" ? (i.params?.[DERIVED_FROM] as string[] | undefined) : undefined;
+  const failed = issues.filter((i) => from(i) === undefined).map((i) => dotted(i.path));
+  const related = (a: string, b: string) =>
+    a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+  return issues.filter((i) => {
+    const deps = from(i);
+    return deps === undefined || !deps.some((d) => failed.some((f) => related(f, d)));
+  });
 }
 
 interface Validated<T> {
@@ -153,9 +227,10 @@ function validate<T>(
     merged[key] = deepMerge(projectOwn[key], stackOwn[key]);
   }
 
-  const result = schema.safeParse(merged);
+  const { result, value: parsedFrom } = parseCoercing(schema, merged);
+  const secret = (key: string) => sources.secretKeys?.includes(`${NAMESPACE}:${key}`) === true;
   if (!result.success) {
-    for (const issue of result.error.issues) {
+    for (const issue of withoutDerived(result.error.issues)) {
       const [key, ...rest] = issue.path;
       if (key === undefined) {
         // Root-level issues are unknown keys, already reported above with their file.
@@ -174,10 +249,16 @@ function validate<T>(
         }
         continue;
       }
-      const given = valueAt(merged[String(key)], path);
+      const given = valueAt(parsedFrom[String(key)], path);
       const detail = friendly(issue);
       const message =
-        given === undefined ? `required: ${detail}` : `${detail} (got ${describe(given)})`;
+        given === SECRET_PLACEHOLDER
+          ? `a secret (secure:) value cannot be checked offline: the plan sees ` +
+            `"${SECRET_PLACEHOLDER}" where this key expects: ${detail}. pulumi preview checks ` +
+            `the real value; a value that is not sensitive can stay plain so the plan checks it`
+          : given === undefined
+            ? `required: ${detail}`
+            : `${detail} (got ${secret(String(key)) ? "a secret value" : describe(given)})`;
       // Blame the stack file unless the value came only from the project defaults.
       const inStack =
         hasPath(stackOwn[String(key)], path) || !hasPath(projectOwn[String(key)], path);

@@ -212,6 +212,8 @@ type Parsed = {
 interface Issue {
   path: (string | number)[];
   message: string;
+  /** The key paths the check reads (lib/config/derived.ts). */
+  from: string[];
 }
 
 /** Cross-field checks (called from the region schema's superRefine). */
@@ -222,12 +224,14 @@ export function operationsIssues(c: Parsed): Issue[] {
     issues.push({
       path: ["rewardWatcher", "controllerAddress"],
       message: `set the Livepeer Controller address: network ${c.livepeer.network} has no default (only ${Object.keys(KNOWN_NETWORKS).join(", ")} has)`,
+      from: ["livepeer.network", "rewardWatcher.controllerAddress"],
     });
   }
   if (!known && c.rewardWatcher.chainId === undefined) {
     issues.push({
       path: ["rewardWatcher", "chainId"],
       message: `set the chain id the watcher's RPC must serve: network ${c.livepeer.network} has no default`,
+      from: ["livepeer.network", "rewardWatcher.chainId"],
     });
   }
   const copy = c.snapshots.crossRegionCopy;
@@ -236,6 +240,7 @@ export function operationsIssues(c: Parsed): Issue[] {
     issues.push({
       path: ["snapshots", "crossRegionCopy", "kmsKeyArn"],
       message: `expected a key in ${copy.region} (the copy's region), got one in ${keyRegion}`,
+      from: ["snapshots.crossRegionCopy.region", "snapshots.crossRegionCopy.kmsKeyArn"],
     });
   }
   return issues;
@@ -252,6 +257,7 @@ export function regionOperationsIssues(
       {
         path: ["snapshots", "crossRegionCopy", "region"],
         message: `expected a region other than the unit's own (${region}): a same-region copy survives nothing the original does not`,
+        from: ["snapshots.crossRegionCopy.region"],
       },
     ];
   }

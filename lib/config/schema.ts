@@ -16,6 +16,7 @@ import {
 import { NodeRuntimeSchema } from "./node-runtime";
 import { OrchestratorsSchema, ServiceDnsSchema, orchestratorAzs, servingIssues } from "./serving";
 import { collisions, describePort } from "./ports";
+import { addDerived } from "./derived";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -52,6 +53,21 @@ export const DEFAULTS = {
   /** go-livepeer's own -maxSessions default (starter.go defaultMaxSessions); the sizing planner overrides it. */
   maxSessions: 10,
 } as const;
+
+/**
+ * The networks go-livepeer knows by name: the keys of configOptions in
+ * cmd/livepeer/starter/starter.go (each a Controller address and redeem gas; rinkeby and
+ * arbitrum-one-rinkeby are deprecated there in favour of networks it never added), plus
+ * "offchain", its default (defaultNetwork), which runs without a chain. Any other name starts
+ * go-livepeer with no Controller, so a typo would deploy nodes that never reach the protocol.
+ */
+export const LIVEPEER_NETWORKS = [
+  "arbitrum-one-mainnet",
+  "mainnet",
+  "arbitrum-one-rinkeby",
+  "rinkeby",
+  "offchain",
+] as const;
 
 /** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
 export const AMI_PARAMETERS = {
@@ -131,10 +147,14 @@ export const NetworkSchema = z.strictObject({
 });
 
 export const LivepeerSchema = z.strictObject({
-  /** go-livepeer -network. Default arbitrum-one-mainnet (Livepeer's home since Confluence). */
+  /**
+   * go-livepeer -network: one of LIVEPEER_NETWORKS. Default arbitrum-one-mainnet (Livepeer's home
+   * since Confluence).
+   */
   network: z
-    .string()
-    .regex(/^[a-z0-9-]+$/, "expected a go-livepeer -network name such as arbitrum-one-mainnet")
+    .enum(LIVEPEER_NETWORKS, {
+      error: `expected a go-livepeer -network: ${LIVEPEER_NETWORKS.join(", ")}`,
+    })
     .default(DEFAULTS.livepeerNetwork),
   /** The on-chain registered orchestrator address (-ethOrchAddr on nodes). Required. */
   orchestratorAddress: ethAddress,
@@ -333,59 +353,61 @@ export const FLEET_KEYS = {
 } as const;
 
 export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ctx) => {
+  // Cross-field checks: each names the fields it reads, so a problem already reported on one of
+  // them is not repeated here in other words (lib/config/derived.ts).
   if (c.nodeGroup.minSize > c.nodeGroup.maxSize) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["nodeGroup", "maxSize"],
       message: `expected maxSize >= minSize (${c.nodeGroup.minSize})`,
+      from: ["nodeGroup.minSize", "nodeGroup.maxSize"],
     });
   }
   const gateCount = c.deployGate.expectedHealthy;
   if (gateCount !== undefined && gateCount > c.nodeGroup.maxSize) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["deployGate", "expectedHealthy"],
       message: `expected at most nodeGroup.maxSize (${c.nodeGroup.maxSize}): the gate could never pass`,
+      from: ["deployGate.expectedHealthy", "nodeGroup.maxSize"],
     });
   }
   const az = c.chainNode.availabilityZone;
   if (az !== undefined && !c.network.availabilityZones.includes(az)) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "availabilityZone"],
       message: `expected one of the network's availabilityZones (${c.network.availabilityZones.join(", ")})`,
+      from: ["chainNode.availabilityZone", "network.availabilityZones"],
     });
   }
   const v = c.chainNode.dataVolume;
   if (v.iops > v.sizeGiB * 500) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "dataVolume", "iops"],
       message: `expected at most 500 IOPS per GiB (${v.sizeGiB * 500} for ${v.sizeGiB} GiB)`,
+      from: ["chainNode.dataVolume.iops", "chainNode.dataVolume.sizeGiB"],
     });
   }
   if (v.throughputMiBps > v.iops / 4) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "dataVolume", "throughputMiBps"],
       message: `expected at most 0.25 MiB/s per IOPS (${Math.floor(v.iops / 4)} for ${v.iops} IOPS)`,
+      from: ["chainNode.dataVolume.throughputMiBps", "chainNode.dataVolume.iops"],
     });
   }
   const { servicePort, healthPort } = c.livepeer;
   if (servicePort === healthPort) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["livepeer", "healthPort"],
       message: `expected a port other than servicePort (${servicePort})`,
+      from: ["livepeer.servicePort", "livepeer.healthPort"],
     });
   }
-  for (const issue of operationsIssues(c)) ctx.addIssue({ code: "custom", ...issue });
-  for (const issue of servingIssues(c)) ctx.addIssue({ code: "custom", ...issue });
+  for (const issue of operationsIssues(c)) addDerived(ctx, issue);
+  for (const issue of servingIssues(c)) addDerived(ctx, issue);
   if (c.chainNode.rpcPort === c.chainNode.redeemerPort) {
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
       path: ["chainNode", "redeemerPort"],
       message: `expected a port other than rpcPort (${c.chainNode.rpcPort})`,
+      from: ["chainNode.rpcPort", "chainNode.redeemerPort"],
     });
   }
   // The P2P port is opened to the internet: it must not be a port a unit process listens on.

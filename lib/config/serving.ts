@@ -2,6 +2,7 @@
 // name (fleet stack). Spread into REGION_KEYS / FLEET_KEYS by schema.ts; cross-field checks run
 // from its superRefine. Pure: no Pulumi imports. docs/architecture.md explains the design.
 import { z } from "zod";
+import type { DerivedIssue } from "./derived";
 
 export const SERVING_DEFAULTS = {
   /**
@@ -101,10 +102,7 @@ export function orchestratorAzs(
   );
 }
 
-interface Issue {
-  path: (string | number)[];
-  message: string;
-}
+type Issue = DerivedIssue;
 
 /** Cross-field checks (from the region schema's superRefine). */
 export function servingIssues(c: {
@@ -121,6 +119,7 @@ export function servingIssues(c: {
     issues.push({
       path: ["orchestrators", "count"],
       message: `expected at most one orchestrator per network AZ (${net.length}: ${net.join(", ")})`,
+      from: ["orchestrators.count", "network.availabilityZones"],
     });
   }
   if (o.availabilityZones !== undefined) {
@@ -129,12 +128,14 @@ export function servingIssues(c: {
       issues.push({
         path: ["orchestrators", "availabilityZones"],
         message: `expected letters of network.availabilityZones (${net.join(", ")}); not there: ${outside.join(", ")}`,
+        from: ["orchestrators.availabilityZones", "network.availabilityZones"],
       });
     }
     if (o.count !== undefined && o.availabilityZones.length !== o.count) {
       issues.push({
         path: ["orchestrators", "count"],
         message: `expected ${o.availabilityZones.length}, the number of orchestrators.availabilityZones (or drop count)`,
+        from: ["orchestrators.count", "orchestrators.availabilityZones"],
       });
     }
   }
@@ -144,6 +145,7 @@ export function servingIssues(c: {
     issues.push({
       path: ["alarms", "minHealthyTargets"],
       message: `expected at most the number of orchestrators (${slots}): the NLB's targets are the orchestrators`,
+      from: ["alarms.minHealthyTargets", "orchestrators.count", "orchestrators.availabilityZones"],
     });
   }
   const pool = c.nodeGroup.availabilityZones;
@@ -153,6 +155,7 @@ export function servingIssues(c: {
       issues.push({
         path: ["nodeGroup", "availabilityZones"],
         message: `expected letters of network.availabilityZones (${net.join(", ")}); not there: ${outside.join(", ")}`,
+        from: ["nodeGroup.availabilityZones", "network.availabilityZones"],
       });
     }
   }

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { KNOWN_REGIONS } from "../stack";
 import { HOURS, Rendition, SizingError, planCapacity } from "../sizing/planner";
+import { addDerived } from "./derived";
 
 export const SIZING_DEFAULTS = {
   /** Plan for 125% of the measured peak: demand grows between syncs and peaks are not flat. */
@@ -178,8 +179,8 @@ export function refineSizing(c: SizingFields, ctx: z.RefinementCtx): void {
   const model = c.capacityModel[type];
   if (!model) {
     if (c.demand.peakStreams === undefined) return; // no profile: nothing to size from yet
-    ctx.addIssue({
-      code: "custom",
+    addDerived(ctx, {
+      from: ["nodeGroup.instanceType", `capacityModel.${type}`, "demand.peakStreams"],
       path: ["nodeGroup", "instanceType"],
       message:
         `no capacity model for ${type}, which the demand profile needs: add ` +
@@ -206,6 +207,17 @@ export function refineSizing(c: SizingFields, ctx: z.RefinementCtx): void {
         : err.field === "pixelsPerSecond"
           ? ["capacityModel", type, "pixelsPerSecond"]
           : ["demand", "peakStreams"];
-    ctx.addIssue({ code: "custom", path, message: err.message });
+    addDerived(ctx, {
+      path,
+      message: err.message,
+      from: [
+        "nodeGroup.instanceType",
+        "nodeGroup.minSize",
+        "nodeGroup.maxSize",
+        `capacityModel.${type}`,
+        "demand",
+        "sizing",
+      ],
+    });
   }
 }

@@ -3,11 +3,29 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { ConfigError, ConfigSources, PROJECT_FILE, RawConfig } from "./load";
+import { ConfigError, ConfigSources, PROJECT_FILE, RawConfig, SECRET_PLACEHOLDER } from "./load";
 import { stackFileName } from "../stack";
 
-/** What a `secure:` value reads as offline: never the ciphertext, never a decrypted value. */
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
+
+/**
+ * The keys whose values are secrets in a program the Pulumi engine runs: the nodejs language host
+ * passes them as JSON in PULUMI_CONFIG_SECRET_KEYS next to the decrypted values in PULUMI_CONFIG
+ * (sdk/nodejs/cmd/pulumi-language-nodejs/main.go, constructConfigSecretKeys; the SDK reads the
+ * same variable in runtime/state.ts and answers isConfigSecret from it). Empty offline: there a
+ * secret reads as "[secret]" and is never decrypted.
+ */
+export function secretKeysFromEnvironment(env: NodeJS.ProcessEnv = process.env): string[] {
+  try {
+    const keys = JSON.parse(env.PULUMI_CONFIG_SECRET_KEYS ?? "[]") as unknown;
+    // The engine may still spell keys the old way, <ns>:config:<key> (runtime/config.ts cleanKey).
+    return Array.isArray(keys)
+      ? keys.filter((k) => typeof k === "string").map((k) => k.replace(/^([^:]+):config:/, "$1:"))
+      : [];
+  } catch {
+    return [];
+  }
+}
 
 function parseYamlFile(file: string, label: string): unknown {
   try {
@@ -107,6 +125,7 @@ export function runtimeSources(
   stack: string,
   all: Record<string, string>,
   stackDir = projectDir,
+  secretKeys: readonly string[] = secretKeysFromEnvironment(),
 ): ConfigSources {
   const effective = decodeRuntimeConfig(all);
   const projectValues = readProjectConfig(projectDir);
@@ -121,7 +140,7 @@ export function runtimeSources(
       JSON.stringify(projectValues[k]) !== JSON.stringify(v);
     if (setByStack) stackValues[k] = v;
   }
-  return { stackValues, projectValues };
+  return { stackValues, projectValues, secretKeys };
 }
 
 /**

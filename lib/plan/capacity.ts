@@ -31,6 +31,12 @@ export interface CapacityHour {
   utilisation: number | null;
 }
 
+/**
+ * A stack's monthly cost: `total` and one line per kind of charge. Every key other than `total`
+ * is a line (number, or null when it has no price), so a new kind of charge is one more key here
+ * and one label in COST_LINE_LABELS: the plan's text, the fleet summary and the HTML report all
+ * list and sum the lines they find (costLines), never a fixed set.
+ */
 export interface MonthlyCost {
   /** Sum of the lines that have a price. */
   total: number;
@@ -90,6 +96,34 @@ export interface CapacityReport {
   monthlyCostUsd: MonthlyCost;
   /** What the estimate assumes or could not price. */
   costNotes: string[];
+}
+
+/** How each cost line reads in the plan and the report, in print order. */
+export const COST_LINE_LABELS: Readonly<Record<string, string>> = {
+  transcoders: "transcoders",
+  orchestrators: "orchestrators",
+  chainNode: "chain node",
+  nlb: "NLB",
+  nat: "NAT",
+  volumes: "volumes",
+  publicIpv4: "public IPv4",
+  internetEgress: "internet out",
+  crossAz: "cross-AZ",
+};
+
+/** The cost lines (every key but `total`), labelled ones first in label order. */
+export function costLines(m: MonthlyCost): { key: string; label: string; usd: number | null }[] {
+  const known = Object.keys(COST_LINE_LABELS);
+  const keys = Object.keys(m).filter((k) => k !== "total");
+  keys.sort((a, b) => {
+    const i = known.indexOf(a);
+    const j = known.indexOf(b);
+    return (i < 0 ? known.length : i) - (j < 0 ? known.length : j) || a.localeCompare(b);
+  });
+  return keys.map((key) => {
+    const v = (m as unknown as Record<string, unknown>)[key];
+    return { key, label: COST_LINE_LABELS[key] ?? key, usd: typeof v === "number" ? v : null };
+  });
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -366,16 +400,10 @@ export function renderCapacity(c: CapacityReport): string {
   );
   const m = c.monthlyCostUsd;
   lines.push("  monthly cost (USD):");
-  lines.push(`    transcoders    ${usd(m.transcoders)}`);
-  lines.push(`    orchestrators  ${usd(m.orchestrators)}`);
-  lines.push(`    chain node     ${usd(m.chainNode)}`);
-  lines.push(`    NLB            ${usd(m.nlb)}`);
-  lines.push(`    NAT            ${usd(m.nat)}`);
-  lines.push(`    volumes        ${usd(m.volumes)}`);
-  lines.push(`    public IPv4    ${usd(m.publicIpv4)}`);
-  lines.push(`    internet out   ${usd(m.internetEgress)}`);
-  if (m.crossAz > 0) lines.push(`    cross-AZ       ${usd(m.crossAz)}`);
-  lines.push(`    total          ${usd(m.total)}`);
+  // A line that is exactly zero (no cross-AZ traffic) is noise; an unpriced one is not.
+  for (const l of costLines(m))
+    if (l.usd !== 0) lines.push(`    ${l.label.padEnd(15)}${usd(l.usd)}`);
+  lines.push(`    ${"total".padEnd(15)}${usd(m.total)}`);
   for (const n of c.costNotes) lines.push(`    note: ${n}`);
   return lines.join("\n");
 }

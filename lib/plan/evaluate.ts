@@ -1,7 +1,10 @@
 // Evaluates the real program for one stack under the Pulumi SDK's mock monitor and records every
 // resource registration (type, name, parent, provider, protect, ignoreChanges, inputs) and every
-// invoke. The Pulumi runtime is one per process: call this once per process (scripts/plan-stack.ts
-// runs it in a child process per stack).
+// invoke. The Pulumi runtime is one per process, so stacks are evaluated one after another, never
+// at once: each evaluation resets it (setMocks resets every runtime setting, the stack resource
+// and the config) and runs the program module afresh. scripts/plan-stack.ts --serve plans many
+// stacks in one process this way; test/plan.test.ts checks that a stack evaluated after another
+// is recorded exactly as in a process of its own.
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
@@ -299,22 +302,28 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   process.env[OFFLINE_PLAN_ENV] = "1";
 
   let program: Record<string, unknown> = {};
+  const entry = path.join(opts.projectDir, "index.ts");
+  // The program builds its stack when its module runs: run it again for this stack. The modules
+  // it imports keep no state between stacks (classes and pure functions; the watcher bundle,
+  // cached, is the same bytes for every stack).
+  delete require.cache[require.resolve(entry)];
   // A program that throws rejects the root stack's promises more than once (its outputs, its
   // data): the first is caught below, the others must not crash the process as unhandled.
   let programError: unknown;
-  process.on("unhandledRejection", (reason) => {
+  const onRejection = (reason: unknown) => {
     if (programError !== undefined && reason === programError) return;
     setImmediate(() => {
       throw reason;
     });
-  });
+  };
+  process.on("unhandledRejection", onRejection);
   try {
     // Inside a root stack resource, as the language host runs a program: stack transformations
     // (the policy guard) need it, and resources get the same parents and URNs as in a deployment.
     await pulumi.runtime.runInPulumiStack(() => {
       try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        program = require(path.join(opts.projectDir, "index.ts")) as Record<string, unknown>;
+        program = require(entry) as Record<string, unknown>;
       } catch (err) {
         programError = err;
         throw err;
@@ -325,6 +334,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     // Tell the caller how much was registered before the program failed: invalid config must
     // fail before the first resource (and the policy guard before the resource it refuses).
     await settle();
+    process.off("unhandledRejection", onRejection);
     if (err instanceof Error) {
       Object.assign(err, {
         registeredBeforeError: resources.length,
@@ -346,6 +356,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         : v;
   }
   await pulumi.runtime.disconnect();
+  process.off("unhandledRejection", onRejection);
   return {
     stack: opts.stack,
     resources,

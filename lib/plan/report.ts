@@ -22,6 +22,52 @@ export interface StackReport {
   deployBlockers?: string[];
 }
 
+/** One problem that stopped a stack's plan: a config line (file, key path) or a crash's text. */
+export interface StackProblem {
+  file?: string;
+  keyPath?: string;
+  message: string;
+}
+
+export interface StackError {
+  /** invalid-config: the stack's config or name (fix the file); failed: the program crashed. */
+  kind: "invalid-config" | "failed";
+  problems: StackProblem[];
+}
+
+/** A stack the plan could not render; the others still print. */
+export interface FailedStack {
+  stack: string;
+  /** null when the name itself fits no role. */
+  role: "fleet" | "region" | null;
+  region: string | null;
+  error: StackError;
+}
+
+/** What the plan has for each stack: its report, or why there is none. */
+export type PlanEntry = StackReport | FailedStack;
+
+export function isFailed(e: PlanEntry): e is FailedStack {
+  return "error" in e;
+}
+
+export function problemLine(p: StackProblem): string {
+  return p.file !== undefined ? `${p.file}: ${p.keyPath}: ${p.message}` : p.message;
+}
+
+export function renderFailed(f: FailedStack): string {
+  const what = f.error.kind === "invalid-config" ? "INVALID CONFIG" : "PLAN FAILED";
+  const lines = [`${f.stack}  (${what}: not planned)`];
+  for (const p of f.error.problems) {
+    for (const l of problemLine(p).split("\n")) lines.push(`  ${l}`);
+  }
+  return lines.join("\n");
+}
+
+export function renderEntry(e: PlanEntry): string {
+  return isFailed(e) ? renderFailed(e) : renderText(e);
+}
+
 /** The logical name at the end of a URN. */
 export function urnName(urn: string): string {
   return urn.split("::").pop() ?? urn;
@@ -65,25 +111,41 @@ export function countByType(report: StackReport): [string, number][] {
   return [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]));
 }
 
+/**
+ * The text report's sections after the heading, in order: each returns its lines, or none when
+ * the stack has nothing to say there. A new part of the report (say the transcoder pool) is one
+ * more StackReport field and one more entry here; the HTML report lists its sections the same way.
+ */
+export const TEXT_SECTIONS: readonly ((r: StackReport) => string[])[] = [
+  (r) => [
+    `  resources: ${r.resources.length}`,
+    ...countByType(r).map(([type, n]) => `    ${String(n).padStart(3)}  ${type}`),
+  ],
+  (r) => [
+    "  reachable from the internet:",
+    ...(r.publicIngress.length === 0 ? ["    nothing"] : []),
+    ...r.publicIngress.map(
+      (p) => `    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`,
+    ),
+  ],
+  // The capacity section shows the orchestrators, the service record, the transcoder pool and
+  // the cost; without it (no capacity model) the pool's bounds alone.
+  (r) =>
+    r.capacity
+      ? [renderCapacity(r.capacity)]
+      : r.nodeGroup
+        ? [
+            `  transcoders: ${r.nodeGroup.instanceType}, min ${r.nodeGroup.minSize}, max ${r.nodeGroup.maxSize}`,
+          ]
+        : [],
+  (r) =>
+    r.deployBlockers
+      ? ["  NOT DEPLOYABLE until set:", ...r.deployBlockers.map((b) => `    ${b}`)]
+      : [],
+];
+
 export function renderText(report: StackReport): string {
-  const lines: string[] = [];
   const where = report.region ? `, ${report.region}` : "";
-  lines.push(`${report.stack}  (${report.role === "region" ? "region unit" : "fleet"}${where})`);
-  lines.push(`  resources: ${report.resources.length}`);
-  for (const [type, n] of countByType(report)) lines.push(`    ${String(n).padStart(3)}  ${type}`);
-  lines.push("  reachable from the internet:");
-  if (report.publicIngress.length === 0) lines.push("    nothing");
-  for (const p of report.publicIngress) {
-    lines.push(`    ${`${p.port}/${p.protocol}`.padEnd(12)} ${p.resource} (${p.via})`);
-  }
-  if (report.capacity) lines.push(renderCapacity(report.capacity));
-  else if (report.nodeGroup) {
-    const g = report.nodeGroup;
-    lines.push(`  transcoders: ${g.instanceType}, min ${g.minSize}, max ${g.maxSize}`);
-  }
-  if (report.deployBlockers) {
-    lines.push("  NOT DEPLOYABLE until set:");
-    for (const b of report.deployBlockers) lines.push(`    ${b}`);
-  }
-  return lines.join("\n");
+  const heading = `${report.stack}  (${report.role === "region" ? "region unit" : "fleet"}${where})`;
+  return [heading, ...TEXT_SECTIONS.flatMap((section) => section(report))].join("\n");
 }
