@@ -226,7 +226,7 @@ describe("demand:sync against a real Prometheus behind authentication", function
     const wrong = { ...creds, AWS_SECRET_ACCESS_KEY: "not-the-secret-key" };
     const bad = await sync(dir, proxy.url, [], wrong, ["--sigv4", "--sigv4-region", "us-east-1"]);
     await proxy.close();
-    expect(bad.code).to.equal(1);
+    expect(bad.code).to.equal(2);
     expect(bad.err).to.include("HTTP 403").and.include("SigV4");
     expect(bad.out + bad.err).to.not.include("not-the-secret-key");
     expect(bad.out + bad.err).to.not.include(TEST_CREDS.sessionToken);
@@ -238,7 +238,7 @@ describe("demand:sync against a real Prometheus behind authentication", function
     const before = fs.readFileSync(path.join(dir, FILE));
     const r = await sync(dir, proxy.url, ["--write"], { [TOKEN_ENV]: "lf-test-wrong-token-42" });
     await proxy.close();
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("HTTP 401").and.include("bearer token");
     expect(r.out + r.err).to.not.include("lf-test-wrong-token-42");
     expect(fs.readFileSync(path.join(dir, FILE)).equals(before)).to.equal(true);
@@ -336,7 +336,7 @@ describe("demand:sync command line", () => {
     fs.writeFileSync(tokenFile, `${TOKEN}\n`);
     // Nothing listens on port 9: the failure names the URL, not the token.
     const r = await sync(dir, "http://127.0.0.1:9", [], {}, ["--bearer-token-file", tokenFile]);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("cannot reach http://127.0.0.1:9");
     expect(r.out + r.err).to.not.include(TOKEN);
   });
@@ -618,13 +618,13 @@ describe("demand:sync from CloudWatch (stand-in client)", () => {
 
   it("refuses a client for another region", async () => {
     const r = await syncCloudWatch(projectCopy(), cloudWatchStandIn({ region: "eu-west-1" }));
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("the CloudWatch client is for eu-west-1").and.include("us-east-1");
   });
 
   it("refuses a window longer than CloudWatch keeps 1-minute data", async () => {
     const r = await syncCloudWatch(projectCopy(), cloudWatchStandIn({}), ["--days", "16"]);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(2);
     expect(r.err).to.include("keeps 1-minute datapoints for 15 days");
   });
 
@@ -646,7 +646,7 @@ describe("demand:sync from CloudWatch (stand-in client)", () => {
       const dir = projectCopy();
       const before = fs.readFileSync(path.join(dir, FILE));
       const r = await syncCloudWatch(dir, cloudWatchStandIn({ data, value }), ["--write"]);
-      expect(r.code, String(message)).to.equal(1);
+      expect(r.code, String(message)).to.equal(2);
       expect(r.err).to.match(message).and.include("file left as is");
       expect(fs.readFileSync(path.join(dir, FILE)).equals(before)).to.equal(true);
     }

@@ -267,16 +267,19 @@ describe("npm run plan", () => {
         capacity: { monthlyCostUsd: cost },
       }) as unknown as StackReport;
     const sum = sumCosts([
-      stack("prod-a-1", { total: 30, nodes: 10, nat: 20 }),
-      stack("prod-b-1", { total: 9, nodes: null, nat: 4, dataTransfer: 5 }),
+      stack("prod-a-1", { total: 30, transcoders: 10, nat: 20 }),
+      stack("prod-b-1", { total: 9, transcoders: null, nat: 4, newCharge: 5 }),
     ]);
     expect(sum.total).to.equal(39);
+    // Labelled lines in label order, then a line no label knows yet, under its own key.
     expect(sum.lines).to.deep.equal([
-      { key: "nodes", label: "nodes", usd: 10 },
+      { key: "transcoders", label: "transcoders", usd: 10 },
       { key: "nat", label: "NAT", usd: 24 },
-      { key: "dataTransfer", label: "dataTransfer", usd: 5 },
+      { key: "newCharge", label: "newCharge", usd: 5 },
     ]);
-    expect(costLines({ total: 1, nodes: 1 } as never).map((l) => l.key)).to.deep.equal(["nodes"]);
+    expect(costLines({ total: 1, transcoders: 1 } as never).map((l) => l.key)).to.deep.equal([
+      "transcoders",
+    ]);
   });
 
   it("the watcher bundle the plan builds once is byte-identical to the one each stack would build", () => {

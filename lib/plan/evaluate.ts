@@ -290,7 +290,26 @@ export async function installRecordingMocks(
   return { resources, invokes };
 }
 
-/** Runs the program at projectDir/index.ts for one stack under mocks. Once per process. */
+/**
+ * A program that throws rejects the root stack's promises more than once (its outputs, its data),
+ * some after the evaluation has returned: the first is caught by evaluateStack, the others must
+ * not crash the process (an evaluation worker goes on with the next stack). Any other unhandled
+ * rejection still does.
+ */
+const programErrors = new WeakSet<object>();
+let ignoring = false;
+function ignoreRepeatedProgramErrors(): void {
+  if (ignoring) return;
+  ignoring = true;
+  process.on("unhandledRejection", (reason) => {
+    if (typeof reason === "object" && reason !== null && programErrors.has(reason)) return;
+    setImmediate(() => {
+      throw reason;
+    });
+  });
+}
+
+/** Runs the program at projectDir/index.ts for one stack under mocks. One at a time. */
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
   const region = evaluationRegion(opts.stack);
   const { resources, invokes } = await installRecordingMocks(opts.stack, region);
@@ -307,16 +326,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   // it imports keep no state between stacks (classes and pure functions; the watcher bundle,
   // cached, is the same bytes for every stack).
   delete require.cache[require.resolve(entry)];
-  // A program that throws rejects the root stack's promises more than once (its outputs, its
-  // data): the first is caught below, the others must not crash the process as unhandled.
-  let programError: unknown;
-  const onRejection = (reason: unknown) => {
-    if (programError !== undefined && reason === programError) return;
-    setImmediate(() => {
-      throw reason;
-    });
-  };
-  process.on("unhandledRejection", onRejection);
+  ignoreRepeatedProgramErrors();
   try {
     // Inside a root stack resource, as the language host runs a program: stack transformations
     // (the policy guard) need it, and resources get the same parents and URNs as in a deployment.
@@ -325,7 +335,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         program = require(entry) as Record<string, unknown>;
       } catch (err) {
-        programError = err;
+        if (typeof err === "object" && err !== null) programErrors.add(err);
         throw err;
       }
       return Promise.resolve(undefined);
@@ -334,7 +344,6 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     // Tell the caller how much was registered before the program failed: invalid config must
     // fail before the first resource (and the policy guard before the resource it refuses).
     await settle();
-    process.off("unhandledRejection", onRejection);
     if (err instanceof Error) {
       Object.assign(err, {
         registeredBeforeError: resources.length,
@@ -356,7 +365,6 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
         : v;
   }
   await pulumi.runtime.disconnect();
-  process.off("unhandledRejection", onRejection);
   return {
     stack: opts.stack,
     resources,

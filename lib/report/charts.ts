@@ -56,7 +56,7 @@ export function streamsChart(id: string, c: CapacityReport): Chart {
       name: "capacity (-maxSessions x nodes)",
       type: "line",
       step: "middle",
-      data: c.hourly.map((h) => h.instances * c.sessionsPerNode!),
+      data: c.hourly.map((h) => h.instances * c.sessionsPerNode),
       itemStyle: { color: CAPACITY },
       lineStyle: { width: 2 },
       symbolSize: 4,
