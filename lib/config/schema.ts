@@ -26,8 +26,15 @@ export const DEFAULTS = {
   servicePort: 8935,
   /** The health agent's port; go-livepeer itself uses 8935/7935/6935, never this one. */
   healthPort: 8936,
-  /** Nitro needs >= 4 cores and 16 GiB (Arbitrum's node requirements). */
-  chainInstanceType: "m7i.xlarge",
+  /**
+   * Arbitrum's "Prepare to run a node" (docs.arbitrum.io/run-arbitrum-node/start-here, "Minimum
+   * hardware configuration") asks a full node for at least 64 GB of DDR5 and 8 cores of a 3rd
+   * generation CPU ("for AWS, a i4i.2xlarge instance"; 128 GB and 16 cores recommended). r7i.2xlarge
+   * has the same 8 vCPUs and 64 GiB on 4th generation Xeon with DDR5, without i4i's local NVMe:
+   * the chain data lives on the persistent gp3 volume that survives instance replacement and is
+   * snapshotted (raise its IOPS/throughput if the node falls behind).
+   */
+  chainInstanceType: "r7i.2xlarge",
   /** Arbitrum One full (pruned) state is well over 1 TiB and grows; leave room. */
   chainDataSizeGiB: 2000,
   chainDataIops: 6000,
@@ -49,6 +56,13 @@ export const DEFAULTS = {
   /** go-livepeer's own -maxSessions default (starter.go defaultMaxSessions); the sizing planner overrides it. */
   maxSessions: 10,
 } as const;
+
+/**
+ * Arbitrum's published minimum for a full node (docs.arbitrum.io/run-arbitrum-node/start-here,
+ * "Minimum hardware configuration": 64 GB RAM, 8 cores, i4i.2xlarge on AWS). Preflight warns
+ * about a Nitro chain node below it.
+ */
+export const ARBITRUM_NODE_MINIMUM = { vcpus: 8, memoryGiB: 64 } as const;
 
 /** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
 export const AMI_PARAMETERS = {
@@ -157,7 +171,7 @@ export const DataVolumeSchema = z.strictObject({
 });
 
 export const ChainNodeSchema = z.strictObject({
-  /** Chain node instance type. Default m7i.xlarge. */
+  /** Chain node instance type. Default r7i.2xlarge (Arbitrum's minimum: 8 cores, 64 GB). */
   instanceType: instanceType.default(DEFAULTS.chainInstanceType),
   /** "nitro" or "geth". Default: nitro for arbitrum-one-* networks, geth otherwise. */
   client: z.enum(["nitro", "geth"]).optional(),

@@ -66,6 +66,8 @@ export const GP3_FREE_THROUGHPUT = 125;
  * https://aws.amazon.com/ec2/pricing/on-demand/
  */
 export const INSTANCE_HOURLY: Record<string, RegionalPrice> = {
+  "r7i.2xlarge": { default: 0.5292, "us-east-1": 0.5292 },
+  "r7i.4xlarge": { default: 1.0584, "us-east-1": 1.0584 },
   "m7i.xlarge": { default: 0.2016, "us-east-1": 0.2016 },
   "m7i.2xlarge": { default: 0.4032, "us-east-1": 0.4032 },
   "m6i.xlarge": { default: 0.192, "us-east-1": 0.192, "eu-west-1": 0.214 },
