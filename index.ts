@@ -10,7 +10,12 @@ import {
   loadRegionConfig,
 } from "./lib/config/load";
 import { readStackConfig, runtimeSources } from "./lib/config/sources";
-import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/releases";
+import {
+  deployBlockers,
+  DeployBlocker,
+  fleetDeployBlockers,
+  OFFLINE_PLAN_ENV,
+} from "./lib/runtime/releases";
 import { stackFileName } from "./lib/stack";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
@@ -39,11 +44,13 @@ function validated(): Validated {
 }
 
 /**
- * Pins (release hashes, image digest) and the price cannot be defaulted honestly. A real
- * preview/up refuses a stack without them; the offline plan renders it and lists them.
+ * Pins (release hashes, image digest, AMI ids), the price and the replacement of the shipped
+ * example values cannot be defaulted honestly. A real preview/up refuses a stack without them; the
+ * offline plan renders it and lists them.
  */
-function checkDeployable(stack: string, region: RegionConfig): DeployBlocker[] {
-  const blockers = deployBlockers(region);
+function checkDeployable(stack: string, p: Validated): DeployBlocker[] {
+  const blockers =
+    "region" in p ? deployBlockers(p.region, stack) : fleetDeployBlockers(p.fleet, stack);
   if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
     throw new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b })));
   }
@@ -64,7 +71,7 @@ function build(): Record<string, unknown> {
   }
   let blockers: DeployBlocker[] = [];
   try {
-    if ("region" in p) blockers = checkDeployable(p.role.stack, p.region);
+    blockers = checkDeployable(p.role.stack, p);
   } catch (err) {
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);
     throw err;
@@ -72,7 +79,12 @@ function build(): Record<string, unknown> {
   if ("fleet" in p) {
     const fleet = new Fleet(p.role.stack, { fleet: p.role.fleet, config: p.fleet });
     // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
-    return { role: "fleet", regionStacks: fleet.regionStacks, driftRoleArn: fleet.driftRole.arn };
+    return {
+      role: "fleet",
+      regionStacks: fleet.regionStacks,
+      driftRoleArn: fleet.driftRole.arn,
+      deployBlockers: blockers.map((b) => `${b.keyPath}: ${b.message}`),
+    };
   }
   const unit = new RegionUnit(p.role.stack, {
     stack: p.role.stack,

@@ -72,6 +72,15 @@ export const AMI_PARAMETERS = {
   gpu: "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
 } as const;
 
+/**
+ * The AZ a single-instance or single-copy resource anchors to by default (the chain node and its
+ * data volume, the single NAT gateway): the alphabetically first letter, never the first in the
+ * list, so reordering network.availabilityZones moves nothing. Only removing that AZ does.
+ */
+export function anchorAz(availabilityZones: readonly string[]): string {
+  return [...availabilityZones].sort()[0];
+}
+
 /** GPU instance families: they get the GPU AMI and the GPU health checks. */
 export function isGpuInstanceType(instanceType: string): boolean {
   return /^(g\d|p\d|gr\d)[a-z]*\./.test(instanceType);
@@ -175,7 +184,10 @@ export const ChainNodeSchema = z.strictObject({
   instanceType: instanceType.default(DEFAULTS.chainInstanceType),
   /** "nitro" or "geth". Default: nitro for arbitrum-one-* networks, geth otherwise. */
   client: z.enum(["nitro", "geth"]).optional(),
-  /** AZ letter the chain node and its data volume live in. Default: the first network AZ. */
+  /**
+   * AZ letter the chain node and its data volume live in. Default: the alphabetically first of
+   * network.availabilityZones (reordering the list never moves the volume). add-region writes it.
+   */
   availabilityZone: z
     .string()
     .regex(/^[a-f]$/, "expected an AZ letter a-f")
@@ -225,6 +237,22 @@ export const NodeGroupSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9_./-]+$/, "expected an SSM parameter path starting with /")
     .optional(),
+});
+
+const amiId = z
+  .string()
+  .regex(/^ami-[0-9a-f]{8,17}$/, "expected an AMI id such as ami-0123456789abcdef0");
+
+/**
+ * AMI ids pinned per region stack, one per image kind (AMI_PARAMETERS): an AMI changes only when
+ * this file changes, never because a public parameter moved on. `npm run amis -- --stack NAME
+ * --write` looks the current ones up.
+ */
+export const AmisSchema = z.strictObject({
+  /** Canonical Ubuntu 24.04 (AMI_PARAMETERS.ubuntu) in this region. Required to deploy. */
+  ubuntu: amiId.optional(),
+  /** AWS Deep Learning Base GPU AMI (AMI_PARAMETERS.gpu) in this region. Required with GPU nodes. */
+  gpu: amiId.optional(),
 });
 
 export const IdentitySchema = z.strictObject({
@@ -294,6 +322,8 @@ export const REGION_KEYS = {
   livepeer: LivepeerSchema,
   chainNode: ChainNodeSchema.prefault({}),
   nodeGroup: NodeGroupSchema.prefault({}),
+  /** Pinned AMI ids by image kind (AmisSchema). */
+  amis: AmisSchema.prefault({}),
   identity: IdentitySchema.prefault({}),
   /** What runs on the instances: pinned releases, endpoints parameter, pricing. */
   nodeRuntime: NodeRuntimeSchema.prefault({}),
@@ -404,7 +434,7 @@ export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
       ...c.chainNode,
       client:
         c.chainNode.client ?? (c.livepeer.network.startsWith("arbitrum-one") ? "nitro" : "geth"),
-      availabilityZone: c.chainNode.availabilityZone ?? c.network.availabilityZones[0],
+      availabilityZone: c.chainNode.availabilityZone ?? anchorAz(c.network.availabilityZones),
     },
     nodeGroup: {
       ...c.nodeGroup,

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Document, isMap, parseDocument } from "yaml";
 import { isAddress } from "ethers";
 import { KNOWN_REGIONS, parseStackName, regionStackName, stackFileName } from "../stack";
-import { NAMESPACE, REGION_KEYS } from "../config/schema";
+import { NAMESPACE, REGION_KEYS, type RegionConfig } from "../config/schema";
 import {
   ConfigError,
   ConfigProblem,
@@ -229,11 +229,21 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   if (o.demandFile !== undefined) {
     doc.setIn(["config", `${NAMESPACE}:demand`], readDemand(o.demandFile));
   }
-  // Flow lists as the shipped files write them: [a, b], not [ a, b ].
-  const stackText = doc.toString({ flowCollectionPadding: false });
-
   const newFleetText = appendToSequence(fleetText, ["config", `${NAMESPACE}:regions`], region);
   const newFleetValues = configOf(parseDocument(newFleetText));
+  // Flow lists as the shipped files write them: [a, b], not [ a, b ].
+  const render = () => doc.toString({ flowCollectionPadding: false });
+  const resolved = validate(projectDir, fleet, stack, parseDocument(render()), newFleetValues);
+  // The chain node's AZ is written out: its protected data volume must never move because someone
+  // edits the AZ list later (the default only follows the list's alphabetically first letter).
+  const azPath = ["config", `${NAMESPACE}:chainNode`, "availabilityZone"];
+  if (!doc.hasIn(azPath)) {
+    if (!doc.hasIn(["config", `${NAMESPACE}:chainNode`])) {
+      doc.setIn(["config", `${NAMESPACE}:chainNode`], doc.createNode({}));
+    }
+    doc.setIn(azPath, resolved.chainNode.availabilityZone);
+  }
+  const stackText = render();
   validate(projectDir, fleet, stack, parseDocument(stackText), newFleetValues);
 
   return {
@@ -259,14 +269,14 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   };
 }
 
-/** The new files must load exactly as `pulumi up` would load them. */
+/** The new files must load exactly as `pulumi up` would load them; returns the region's config. */
 function validate(
   projectDir: string,
   fleet: string,
   stack: string,
   stackDoc: Document,
   fleetValues: Record<string, unknown>,
-): void {
+): RegionConfig {
   const projectValues = readProjectConfig(projectDir);
   const stackValues = configOf(stackDoc);
   // The demand block's schema may not exist in this checkout yet: then it is checked for shape
@@ -288,11 +298,13 @@ function validate(
   }
   const region = role;
   problems.push(...checkFleetMembership(region, fleetValues));
+  let config: RegionConfig | undefined;
   try {
-    loadRegionConfig(region, { stackValues, projectValues });
+    config = loadRegionConfig(region, { stackValues, projectValues });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config;
 }
