@@ -83,6 +83,7 @@ describe("deploy-time dependencies (what npm ci --omit=dev installs)", function 
       "esbuild",
       "ethers",
       "@aws-sdk/client-elastic-load-balancing-v2",
+      "@aws-sdk/client-auto-scaling",
       "@aws-sdk/client-ssm",
       "@aws-sdk/client-cloudwatch",
     ]);
