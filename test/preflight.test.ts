@@ -1,0 +1,397 @@
+// Preflight with injected AWS clients: stand-ins for SSM, EC2, Service Quotas and Route 53 that
+// answer the read-only calls the way the real APIs shape them, over the real program's plan of
+// prod-us-east-1 (3 AZs, perAz NAT: 6 Elastic IPs) made deployable by config overrides.
+import { expect } from "chai";
+import { DescribeParametersCommand } from "@aws-sdk/client-ssm";
+import {
+  DescribeAddressesCommand,
+  DescribeInstanceTypeOfferingsCommand,
+  DescribeInstanceTypesCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  GetAWSDefaultServiceQuotaCommand,
+  GetServiceQuotaCommand,
+} from "@aws-sdk/client-service-quotas";
+import { GetHostedZoneCommand, ListHostedZonesByNameCommand } from "@aws-sdk/client-route-53";
+import { RegionConfigSchema, resolveDerived, FleetConfigSchema } from "../lib/config/schema";
+import type { Evaluation } from "../lib/plan/evaluate";
+import { BotocoreModels } from "../lib/checks/botocore";
+import {
+  exitCode,
+  preflight,
+  QUOTAS,
+  render,
+  type CheckResult,
+  type PreflightClients,
+  type Sender,
+} from "../lib/preflight/run";
+import { requiredParameters } from "../lib/preflight/parameters";
+import { stackNeeds } from "../lib/preflight/needs";
+import { deployContext } from "../lib/ops/deploy-order";
+import { main } from "../scripts/preflight";
+import { evaluate, PROJECT_DIR } from "./helpers/program";
+import { requireBotocore } from "./helpers/tools";
+
+const STACK = "prod-us-east-1";
+const ALIAS = `alias/livepeer-fleet/${STACK}`;
+const OWN_ADDRESS = "0x00000000000000000000000000000000000000A1";
+
+/** What a deployable prod-us-east-1 sets on top of its file. */
+const DEPLOYABLE = {
+  "livepeer-fleet:livepeer": { orchestratorAddress: OWN_ADDRESS },
+  "livepeer-fleet:amis": { ubuntu: "ami-0aaaaaaaaaaaaaaa1", gpu: "ami-0bbbbbbbbbbbbbbb2" },
+  "livepeer-fleet:nodeRuntime": {
+    goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
+    nitro: { digest: `sha256:${"3".repeat(64)}` },
+    pricePerUnit: "1200",
+  },
+};
+
+function config(over: Record<string, unknown> = {}) {
+  return resolveDerived(
+    RegionConfigSchema.parse({
+      network: { cidr: "10.10.0.0/16", availabilityZones: ["a", "b", "c"], natStrategy: "perAz" },
+      livepeer: { orchestratorAddress: OWN_ADDRESS },
+      amis: DEPLOYABLE["livepeer-fleet:amis"],
+      nodeRuntime: DEPLOYABLE["livepeer-fleet:nodeRuntime"],
+      nodeGroup: { minSize: 2, maxSize: 8 },
+      ...over,
+    }),
+    STACK,
+  );
+}
+
+interface Account {
+  /** SSM parameter name -> [Type, KeyId]. */
+  parameters: Record<string, [string, string]>;
+  /** Quota code -> value; missing: NoSuchResourceException, then the default below. */
+  quotas: Record<string, number>;
+  defaults: Record<string, number>;
+  addresses: { unit?: string }[];
+  /** `type@az` offered. */
+  offered: string[];
+  zones: string[];
+  /** Thrown by every call (credentials, network). */
+  fail?: Error;
+}
+
+const SPECS: Record<string, [number, number]> = {
+  "g4dn.xlarge": [4, 16384],
+  "r7i.2xlarge": [8, 65536],
+  "m7i.xlarge": [4, 16384],
+};
+
+const QUOTA_NAMES: Record<string, string> = Object.fromEntries(
+  Object.values(QUOTAS).map((q) => [q.code, q.name]),
+);
+
+/** Stand-ins answering the read-only calls preflight makes, shaped like the real responses. */
+function clients(a: Account): PreflightClients & { calls: string[] } {
+  const calls: string[] = [];
+  const sender = (answer: (cmd: object) => unknown): Sender => ({
+    send: (cmd) => {
+      calls.push(cmd.constructor.name);
+      if (a.fail) return Promise.reject(a.fail);
+      // An answer that throws is the API's error response (NoSuchResourceException, ...).
+      return new Promise((resolve) => resolve(answer(cmd)));
+    },
+  });
+  const notFound = (name: string) => Object.assign(new Error(name), { name });
+  return {
+    calls,
+    ssm: sender((cmd) => {
+      expect(cmd).to.be.instanceOf(DescribeParametersCommand);
+      const names = (cmd as DescribeParametersCommand).input.ParameterFilters![0].Values!;
+      return {
+        Parameters: names
+          .filter((n) => n in a.parameters)
+          .map((n) => ({ Name: n, Type: a.parameters[n][0], KeyId: a.parameters[n][1] })),
+      };
+    }),
+    ec2: sender((cmd) => {
+      if (cmd instanceof DescribeAddressesCommand) {
+        return {
+          Addresses: a.addresses.map((x, i) => ({
+            AllocationId: `eipalloc-${i}`,
+            Tags: x.unit ? [{ Key: "livepeer-fleet:unit", Value: x.unit }] : [],
+          })),
+        };
+      }
+      if (cmd instanceof DescribeInstanceTypesCommand) {
+        return {
+          InstanceTypes: (cmd.input.InstanceTypes ?? []).map((t) => ({
+            InstanceType: t,
+            VCpuInfo: { DefaultVCpus: SPECS[t][0] },
+            MemoryInfo: { SizeInMiB: SPECS[t][1] },
+          })),
+        };
+      }
+      expect(cmd).to.be.instanceOf(DescribeInstanceTypeOfferingsCommand);
+      const input = (cmd as DescribeInstanceTypeOfferingsCommand).input;
+      expect(input.LocationType).to.equal("availability-zone");
+      const [types, azs] = [input.Filters![0].Values!, input.Filters![1].Values!];
+      return {
+        InstanceTypeOfferings: a.offered
+          .map((o) => o.split("@"))
+          .filter(([t, az]) => types.includes(t) && azs.includes(az))
+          .map(([t, az]) => ({ InstanceType: t, LocationType: "availability-zone", Location: az })),
+      };
+    }),
+    serviceQuotas: sender((cmd) => {
+      const code = (cmd as GetServiceQuotaCommand).input.QuotaCode!;
+      expect((cmd as GetServiceQuotaCommand).input.ServiceCode).to.equal("ec2");
+      if (cmd instanceof GetServiceQuotaCommand && !(code in a.quotas)) {
+        throw notFound("NoSuchResourceException");
+      }
+      const value =
+        cmd instanceof GetAWSDefaultServiceQuotaCommand ? a.defaults[code] : a.quotas[code];
+      return {
+        Quota: { ServiceCode: "ec2", QuotaCode: code, QuotaName: QUOTA_NAMES[code], Value: value },
+      };
+    }),
+    route53: sender((cmd) => {
+      if (cmd instanceof GetHostedZoneCommand) {
+        if (!a.zones.includes(cmd.input.Id!)) throw notFound("NoSuchHostedZone");
+        return { HostedZone: { Id: cmd.input.Id, Name: "x.", CallerReference: "r" } };
+      }
+      const name = (cmd as ListHostedZonesByNameCommand).input.DNSName!;
+      return {
+        HostedZones: a.zones
+          .filter((z) => z >= `${name}.`)
+          .slice(0, 1)
+          .map((z) => ({ Id: "/hostedzone/Z1", Name: z, CallerReference: "r" })),
+      };
+    }),
+  };
+}
+
+function readyAccount(c = config()): Account {
+  return {
+    parameters: Object.fromEntries(
+      requiredParameters(c).map((p) => [p.name, ["SecureString", ALIAS]]),
+    ),
+    quotas: { [QUOTAS.elasticIps.code]: 10, [QUOTAS.gAndVtVcpus.code]: 64 },
+    defaults: {},
+    addresses: [],
+    offered: ["g4dn.xlarge", "r7i.2xlarge"].flatMap((t) =>
+      ["a", "b", "c"].map((z) => `${t}@us-east-1${z}`),
+    ),
+    zones: [],
+  };
+}
+
+const blockers = (r: CheckResult[]) => r.filter((x) => x.level === "blocker");
+
+describe("preflight with injected AWS clients (stand-ins), over the real plan of prod-us-east-1", function () {
+  let e: Evaluation;
+  before(function () {
+    e = evaluate(STACK, DEPLOYABLE);
+  });
+
+  const run = (a: Account, c = config(), evaluation = e, models?: BotocoreModels) =>
+    preflight({
+      stack: STACK,
+      region: "us-east-1",
+      regionConfig: c,
+      evaluation,
+      clients: clients(a),
+      models,
+    });
+
+  it("reads what the plan asks of the account: 6 Elastic IPs, both groups with their types and AZs", function () {
+    const n = stackNeeds(e);
+    expect(n.eips).to.equal(6);
+    expect(n.groups.map((g) => [g.instanceType, g.maxSize, g.azs.length])).to.have.deep.members([
+      ["g4dn.xlarge", 8, 3],
+      ["r7i.2xlarge", 1, 1],
+    ]);
+    expect(n.hostedZones).to.deep.equal([]);
+  });
+
+  it("ready: exit 0 when every check passes", async function () {
+    const r = await run(readyAccount());
+    expect(blockers(r), render(r)).to.deep.equal([]);
+    expect(exitCode(r)).to.equal(0);
+    expect(render(r)).to.include("ready: every check passed");
+    expect(render(r)).to.include("quota 10");
+  });
+
+  it("blocks on each missing parameter, a plain String and the default key, naming the step that puts it", async function () {
+    const c = config();
+    const a = readyAccount(c);
+    const [keystore, passphrase, endpoints, watcher] = requiredParameters(c).map((p) => p.name);
+    delete a.parameters[keystore];
+    a.parameters[passphrase] = ["String", ""];
+    a.parameters[endpoints] = ["SecureString", "alias/aws/ssm"];
+    delete a.parameters[watcher];
+    const r = await run(a, c);
+    expect(exitCode(r)).to.equal(1);
+    expect(blockers(r).map((b) => [b.step, b.message.split(" ")[0]])).to.deep.equal([
+      ["identity", keystore],
+      ["identity", passphrase],
+      ["rpcEndpoints", endpoints],
+      ["watcherUrl", watcher],
+    ]);
+    const text = render(r, deployContext(STACK, "prod", "us-east-1", c));
+    expect(text).to.include(`fix: npm run identity:import -- --stack ${STACK}`);
+    expect(text).to.include(`--name ${watcher} --value file:///dev/stdin`);
+  });
+
+  it("blocks when the Elastic IPs would pass the quota (5 by default; other addresses count, the stack's own not)", async function () {
+    const a = readyAccount();
+    a.quotas = { [QUOTAS.gAndVtVcpus.code]: 64 };
+    a.defaults = { [QUOTAS.elasticIps.code]: 5 };
+    a.addresses = [{ unit: STACK }, { unit: STACK }, { unit: "prod-eu-west-1" }];
+    const r = await run(a);
+    const b = blockers(r);
+    expect(b.map((x) => x.check)).to.deep.equal(["quotas"]);
+    expect(b[0].message).to.include(
+      "the stack allocates 6, 1 other address(es) are allocated, quota 5",
+    );
+    expect(b[0].fix).to.equal(
+      "aws service-quotas request-service-quota-increase --region us-east-1 --service-code ec2 --quota-code L-0263D0A3 --desired-value 7",
+    );
+  });
+
+  it("blocks when the GPU group's maximum needs more G and VT vCPUs than the quota (a new account's 0)", async function () {
+    const a = readyAccount();
+    a.quotas[QUOTAS.gAndVtVcpus.code] = 0;
+    const b = blockers(await run(a));
+    expect(b).to.have.length(1);
+    expect(b[0].message).to.include("max 8 x g4dn.xlarge (4 vCPUs) = 32 vCPUs, quota 0");
+    expect(b[0].fix).to.include("--quota-code L-DB2E81BA --desired-value 32");
+  });
+
+  it("blocks on an instance type not offered in one of the AZs it would launch in", async function () {
+    const a = readyAccount();
+    a.offered = a.offered.filter((o) => o !== "g4dn.xlarge@us-east-1c");
+    const b = blockers(await run(a));
+    expect(b.map((x) => x.message)).to.deep.equal([
+      "g4dn.xlarge is not offered in us-east-1c for this account (prod-us-east-1-nodes-asg)",
+    ]);
+  });
+
+  it("checks a hosted zone the plan looks up, and blocks when it does not exist", async function () {
+    const withZone: Evaluation = {
+      ...e,
+      invokes: [
+        ...e.invokes,
+        {
+          token: "aws:route53/getZone:getZone",
+          inputs: { name: "livepeer.example.net" },
+          provider: "",
+        },
+      ],
+    };
+    const missing = blockers(await run(readyAccount(), config(), withZone));
+    expect(missing.map((b) => b.message)).to.deep.equal([
+      "hosted zone livepeer.example.net (aws:route53/getZone:getZone) does not exist in this account",
+    ]);
+    const a = readyAccount();
+    a.zones = ["livepeer.example.net."];
+    const r = await run(a, config(), withZone);
+    expect(blockers(r)).to.deep.equal([]);
+    expect(render(r)).to.include("hosted zone livepeer.example.net exists");
+  });
+
+  it("warns about a Nitro chain node below Arbitrum's published minimum", async function () {
+    const c = config({ chainNode: { instanceType: "m7i.xlarge" } });
+    const a = readyAccount(c);
+    a.offered.push("m7i.xlarge@us-east-1a");
+    const e2 = evaluate(STACK, {
+      ...DEPLOYABLE,
+      "livepeer-fleet:chainNode": { instanceType: "m7i.xlarge" },
+    });
+    const r = await run(a, c, e2);
+    expect(exitCode(r)).to.equal(0);
+    expect(
+      r
+        .filter((x) => x.level === "warning")
+        .map((x) => x.message)
+        .join(),
+    ).to.include(
+      "m7i.xlarge: 4 vCPUs, 16 GiB; Arbitrum's minimum for a full node is 8 cores and 64 GB",
+    );
+  });
+
+  it("could not check: exit 2 without credentials, and offline, while nothing blocks", async function () {
+    const a = readyAccount();
+    a.fail = Object.assign(new Error("Could not load credentials from any providers"), {
+      name: "CredentialsProviderError",
+    });
+    const r = await run(a);
+    expect(exitCode(r)).to.equal(2);
+    expect(render(r)).to.include("?        ssm: could not check: CredentialsProviderError");
+    const offline = await preflight({
+      stack: STACK,
+      region: "us-east-1",
+      regionConfig: config(),
+      evaluation: e,
+    });
+    expect(exitCode(offline)).to.equal(2);
+    expect(render(offline)).to.include("offline: SSM parameters, quotas");
+  });
+
+  it("blocks on unset pins and shipped examples before anything else, each with its fix", async function () {
+    const c = resolveDerived(
+      RegionConfigSchema.parse({
+        network: { cidr: "10.10.0.0/16" },
+        livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+      }),
+      STACK,
+    );
+    const r = await preflight({
+      stack: STACK,
+      region: "us-east-1",
+      regionConfig: c,
+      evaluation: e,
+    });
+    expect(exitCode(r)).to.equal(1);
+    const text = render(r);
+    expect(text.indexOf("amis.ubuntu")).to.be.below(text.indexOf("offline"));
+    expect(text).to.include(`fix: npm run amis -- --stack ${STACK} --write`);
+    expect(text).to.include(
+      `fix: set livepeer-fleet:livepeer.orchestratorAddress in Pulumi.${STACK}.yaml`,
+    );
+  });
+
+  it("turns AWS API-model findings into blockers (the known one in the node group's rule)", async function () {
+    requireBotocore(this);
+    const r = await run(readyAccount(), config(), e, new BotocoreModels());
+    expect(blockers(r).map((b) => b.check)).to.deep.equal(["api-models"]);
+    expect(blockers(r)[0].message).to.include("-nodes-health-in description");
+  });
+
+  it("a fleet stack: blocked by the example repository until it is replaced", async function () {
+    const fleet = (repo: string) =>
+      preflight({
+        stack: "prod",
+        fleetConfig: FleetConfigSchema.parse({
+          regions: ["us-east-1"],
+          driftCheck: { githubRepository: repo },
+        }),
+      });
+    expect(exitCode(await fleet("example-org/livepeer-fleet"))).to.equal(1);
+    expect(exitCode(await fleet("my-org/livepeer-fleet"))).to.equal(0);
+  });
+
+  it("npm run preflight: the shipped stack is blocked, the plan evaluated once, the clients in its region", async function () {
+    let out = "";
+    const regions: string[] = [];
+    const code = await main(["--stack", STACK], {
+      projectDir: PROJECT_DIR,
+      evaluate: (stack) => Promise.resolve(evaluate(stack)),
+      clients: (region) => {
+        regions.push(region);
+        return clients(readyAccount());
+      },
+      models: new BotocoreModels("/nonexistent"),
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+    });
+    expect(code).to.equal(1);
+    expect(regions).to.deep.equal(["us-east-1"]);
+    expect(out).to.include("preflight prod-us-east-1 (us-east-1)");
+    expect(out).to.include("api-models: skipped: AWS's API models are not installed");
+  });
+});
