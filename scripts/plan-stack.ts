@@ -7,6 +7,7 @@
 //   --config-file     a JSON object of config keys to values used instead of the stack's files
 //   --no-source-maps  skip loading the program's source maps (a fifth of the run's CPU): for
 //                     batch checks that print findings, not stack traces
+//   --as-deploy       evaluate as `pulumi up` would: an undeployable stack is refused (exit 2)
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluateStack } from "../lib/plan/evaluate";
@@ -38,7 +39,12 @@ async function main(): Promise<void> {
   }
   const projectDir = path.resolve(__dirname, "..");
   try {
-    const evaluation = await evaluateStack({ projectDir, stack, config });
+    const evaluation = await evaluateStack({
+      projectDir,
+      stack,
+      config,
+      asDeploy: rest.includes("--as-deploy"),
+    });
     const report = stackReport(evaluation);
     const role = parseStackName(stack);
     if (!raw && role.role === "region") {

@@ -19,6 +19,7 @@ import { listStacks, readProjectConfig, readStackConfig } from "../config/source
 import { nextFreeCidr } from "./cidr-pick";
 import { appendToSequence } from "./yaml-edit";
 import { FileChange, RefusedError } from "./files";
+import { deployContext, renderText as renderDeployOrder } from "./deploy-order";
 
 export interface AddRegionOptions {
   projectDir: string;
@@ -38,7 +39,8 @@ export interface AddRegionPlan {
   changes: FileChange[];
   /** What the operator should know about the new file (values dropped from the template...). */
   notes: string[];
-  nextCommands: string[];
+  /** The numbered deploy checklist for the new stack (lib/ops/deploy-order.ts), as printed. */
+  nextSteps: string[];
 }
 
 /** Keys that are only true of the region they were written for: never copied by --from. */
@@ -254,17 +256,11 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
       { file: stackFile, content: stackText, mode: "create" },
       { file: fleetFile, content: newFleetText, mode: "replace" },
     ],
-    nextCommands: [
-      `git add ${stackFileName(stack)} ${stackFileName(fleet)}   # review both in a pull request`,
-      `pulumi stack init ${stack}`,
-      // identity:import encrypts with the unit key's alias: create the key and alias first.
-      `pulumi up --stack ${stack} --policy-pack policy ${unitKeyUrns(stack)
-        .map((u) => `--target '${u}'`)
-        .join(" ")}`,
-      `npm run identity:import -- --stack ${stack} --keystore KEYSTORE.json --passphrase-file PASSPHRASE.txt`,
-      `pulumi preview --stack ${stack} --policy-pack policy`,
-      `pulumi up --stack ${stack} --policy-pack policy`,
-      `pulumi up --stack ${fleet}   # the fleet stack lists its region stacks`,
+    nextSteps: [
+      `0. Review both files in a pull request`,
+      `     git add ${stackFileName(stack)} ${stackFileName(fleet)}`,
+      // The one deploy order (README, docs/operations.md and preflight use the same).
+      ...renderDeployOrder(deployContext(stack, fleet, region, resolved)),
     ],
   };
 }
