@@ -74,6 +74,20 @@ export const INSTANCE_HOURLY: Record<string, RegionalPrice> = {
   "m6i.2xlarge": { default: 0.384, "us-east-1": 0.384, "eu-west-1": 0.428 },
 };
 
+/**
+ * vCPUs and memory of the chain node types above (AWS's instance type pages: M7i, R7i), so the
+ * chain node default can be held to Arbitrum's published minimum offline; preflight asks EC2
+ * (DescribeInstanceTypes) for whatever type a stack sets.
+ */
+export const INSTANCE_SPECS: Record<string, { vcpus: number; memoryGiB: number }> = {
+  "r7i.2xlarge": { vcpus: 8, memoryGiB: 64 },
+  "r7i.4xlarge": { vcpus: 16, memoryGiB: 128 },
+  "m7i.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "m7i.2xlarge": { vcpus: 8, memoryGiB: 32 },
+  "m6i.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "m6i.2xlarge": { vcpus: 8, memoryGiB: 32 },
+};
+
 /** An instance type's hourly price: the capacity model first (nodes), then INSTANCE_HOURLY. */
 export function instanceHourly(
   instanceType: string,
