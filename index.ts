@@ -6,7 +6,12 @@ import * as aws from "@pulumi/aws";
 import { StackNameError, stackFileName } from "./lib/stack";
 import { ConfigError } from "./lib/config/load";
 import { loadProgramConfig } from "./lib/config/program";
-import { deployBlockers, DeployBlocker, OFFLINE_PLAN_ENV } from "./lib/runtime/releases";
+import {
+  deployBlockers,
+  DeployBlocker,
+  fleetDeployBlockers,
+  OFFLINE_PLAN_ENV,
+} from "./lib/runtime/releases";
 import { designRegion } from "./lib/design";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
@@ -20,6 +25,19 @@ function userError(err: unknown): never {
   throw err;
 }
 
+/**
+ * Pins (release hashes, image digest, AMI ids), the price and the replacement of the shipped
+ * example values cannot be defaulted honestly. A real preview/up refuses a stack without them; the
+ * offline plan renders it and lists them.
+ */
+function checkDeployable(stack: string, blockers: DeployBlocker[]): DeployBlocker[] {
+  if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
+    userError(new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b }))));
+  }
+  for (const b of blockers) void pulumi.log.warn(`not deployable yet: ${b.keyPath}: ${b.message}`);
+  return blockers;
+}
+
 function build(): Record<string, unknown> {
   const stack = pulumi.getStack();
   let p: ReturnType<typeof loadProgramConfig>;
@@ -28,21 +46,23 @@ function build(): Record<string, unknown> {
   } catch (err) {
     userError(err);
   }
+  const blockers = checkDeployable(
+    stack,
+    "region" in p ? deployBlockers(p.region, stack) : fleetDeployBlockers(p.fleet, stack),
+  );
+  const listed = blockers.map((b) => `${b.keyPath}: ${b.message}`);
   // From here on every resource is checked against the policy pack's rules before it is registered.
   installPolicyGuard("region" in p ? p.region : undefined);
   if (!("region" in p)) {
     const fleet = new Fleet(stack, { fleet: p.role.fleet, config: p.fleet });
     // driftRoleArn: the value of the repository variable DRIFT_ROLE_ARN the drift workflow uses.
-    return { role: "fleet", regionStacks: fleet.regionStacks, driftRoleArn: fleet.driftRole.arn };
+    return {
+      role: "fleet",
+      regionStacks: fleet.regionStacks,
+      driftRoleArn: fleet.driftRole.arn,
+      deployBlockers: listed,
+    };
   }
-
-  // Pins (release hashes, image digest) and the price cannot be defaulted honestly. A real
-  // preview/up refuses a stack without them; the offline plan renders it and lists them.
-  const blockers: DeployBlocker[] = deployBlockers(p.region);
-  if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
-    userError(new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b }))));
-  }
-  for (const b of blockers) void pulumi.log.warn(`not deployable yet: ${b.keyPath}: ${b.message}`);
 
   const design = designRegion(stack, p.role.region, p.region, p.fleet);
   // The unit's one regional provider: every resource reaches it through the unit's parentage.
@@ -67,7 +87,7 @@ function build(): Record<string, unknown> {
     maintenanceHourUtc: design.sizing.maintenanceHourUtc,
     alarmTopicArn: unit.operations.alarms.topic.arn,
     dashboardName: unit.operations.dashboard.dashboard.dashboardName,
-    deployBlockers: blockers.map((b) => `${b.keyPath}: ${b.message}`),
+    deployBlockers: listed,
     // For the runbooks (docs/operations.md): what the AWS CLI commands there take.
     targetGroupArn: unit.discovery.targetGroup.arn,
     transcoderGroupName: unit.transcoders.group.name,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { launchImageId } from "../lib/config/amis";
 import { Network } from "./network";
 import {
   IMDS_V2_REQUIRED,
@@ -11,7 +12,6 @@ import {
   policyDocument,
 } from "./launch";
 import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
-import { AMI_PARAMETERS } from "../lib/config/schema";
 import type { RegionDesign } from "../lib/design";
 import { BundleRef, chainEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
@@ -352,7 +352,6 @@ export class ChainNode extends pulumi.ComponentResource {
             }),
           ).base64,
       );
-    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS.ubuntu }, { parent: this });
     const instanceTags = {
       ...tagged(`${name}`),
       [UNIT_TAG]: args.unit,
@@ -362,7 +361,7 @@ export class ChainNode extends pulumi.ComponentResource {
       `${name}-lt`,
       {
         description: "Livepeer region chain node (chain client, RPC proxy, redeemer)",
-        imageId: ami.value,
+        imageId: launchImageId(d.config, cn.instanceType),
         instanceType: cn.instanceType,
         iamInstanceProfile: { arn: profile.arn },
         // A P2P client needs a public address; otherwise the node stays private behind NAT.
@@ -407,7 +406,10 @@ export class ChainNode extends pulumi.ComponentResource {
         instanceRefresh: {
           strategy: "Rolling",
           // The volume attaches to one instance at a time: the old node must stop first.
-          preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+          // A failed refresh puts the previous launch template version back (the gate then fails).
+          // AWS rolls back only to a numbered version whose AMI is an id, not an SSM alias
+          // (userguide/instance-refresh-rollback.html): both hold here (latestVersion, amis pin).
+          preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
         },
         enabledMetrics: ["GroupInServiceInstances"],
         tags: asgTags(tagged(`${name}-asg`)),

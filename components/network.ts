@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { subnetCidrs } from "../lib/cidr";
+import { anchorAz } from "../lib/config/schema";
 
 export interface NetworkArgs {
   region: string;
@@ -8,7 +9,10 @@ export interface NetworkArgs {
   cidr: string;
   /** AZ letters; subnets are keyed by letter so reordering never replaces them. */
   availabilityZones: readonly string[];
-  /** "single": one NAT gateway in the first AZ (cheaper); "perAz": one per AZ (AZ-outage safe). */
+  /**
+   * "single": one NAT gateway in the alphabetically first AZ (cheaper; reordering the list never
+   * moves it); "perAz": one per AZ (AZ-outage safe).
+   */
   natStrategy: "single" | "perAz";
   /** The unit's private Route 53 zone (lib/design.ts privateZoneName). */
   privateZoneName: string;
@@ -114,14 +118,11 @@ export class Network extends pulumi.ComponentResource {
       this.subnets[az] = { az, publicSubnet, privateSubnet };
     }
 
-    // NAT: "single" puts one gateway in the first AZ; "perAz" one in each so an AZ outage never
-    // cuts another AZ's egress (each ~$32/month plus per-GB processing).
-    // The single gateway goes to the alphabetically first AZ, not the list's first: reordering
-    // the list must never move (replace) it.
+    // NAT: "single" puts one gateway in the anchor AZ (the alphabetically first: the list's order
+    // must not move it); "perAz" one in each so an AZ outage never cuts another AZ's egress (each
+    // ~$32/month plus per-GB processing).
     const natAzs =
-      args.natStrategy === "perAz"
-        ? args.availabilityZones
-        : [[...args.availabilityZones].sort()[0]];
+      args.natStrategy === "perAz" ? args.availabilityZones : [anchorAz(args.availabilityZones)];
     const natByAz: Record<string, aws.ec2.NatGateway> = {};
     for (const az of natAzs) {
       const eip = new aws.ec2.Eip(

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { launchImageId } from "../lib/config/amis";
 import { Network } from "./network";
 import {
   IMDS_V2_REQUIRED,
@@ -14,7 +15,6 @@ import {
 import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
 import { secretParametersOf } from "../lib/iam/secrets";
 import { bundleReadStatements } from "./node-files";
-import { AMI_PARAMETERS } from "../lib/config/schema";
 import type { RegionDesign } from "../lib/design";
 import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
 import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
@@ -145,7 +145,7 @@ export class Orchestrators extends pulumi.ComponentResource {
       `${name}-health-in`,
       {
         securityGroupId: this.securityGroup.id,
-        description: "Health agent, from the NLB's addresses inside the VPC",
+        description: "Health agent, from the NLB addresses inside the VPC",
         ipProtocol: "tcp",
         fromPort: c.livepeer.healthPort,
         toPort: c.livepeer.healthPort,
@@ -164,7 +164,6 @@ export class Orchestrators extends pulumi.ComponentResource {
       child,
     );
 
-    const ami = aws.ssm.getParameterOutput({ name: AMI_PARAMETERS.ubuntu }, { parent: this });
     this.slots = d.orchestrators.map((slot) => {
       const n = `${name}-${slot.az}`;
       const slotTags = {
@@ -249,7 +248,7 @@ export class Orchestrators extends pulumi.ComponentResource {
         `${n}-lt`,
         {
           description: `Livepeer orchestrator ${slot.az} of ${d.stack}`,
-          imageId: ami.value,
+          imageId: launchImageId(c, c.orchestrators.instanceType),
           instanceType: c.orchestrators.instanceType,
           iamInstanceProfile: { arn: profile.arn },
           networkInterfaces: [
@@ -293,7 +292,10 @@ export class Orchestrators extends pulumi.ComponentResource {
           instanceRefresh: {
             strategy: "Rolling",
             // One instance per slot: the old one stops first; the other slots keep serving.
-            preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100 },
+            // A failed refresh puts the previous launch template version back (the gate then fails).
+            // AWS rolls back only to a numbered version whose AMI is an id, not an SSM alias
+            // (userguide/instance-refresh-rollback.html): both hold here (latestVersion, amis pin).
+            preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
           },
           enabledMetrics: ["GroupInServiceInstances"],
           tags: asgTags({ ...tagged(`${n}-asg`), [TAGS.unit]: d.stack }),

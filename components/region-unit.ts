@@ -182,6 +182,28 @@ export class RegionUnit extends pulumi.ComponentResource {
           // and the chain readable through the region's proxy.
           expectedHealthy: c.deployGate.expectedHealthy ?? d.orchestrators.length,
           timeoutSeconds: c.deployGate.timeoutSeconds,
+          // The gate waits for every group's instance refresh to reach the deployed version, then
+          // counts healthy targets among the new orchestrators only (lib/gate/wait.ts).
+          rollouts: [
+            ...slots.map((s) => ({
+              groupName: s.group.name,
+              launchTemplateId: s.launchTemplate.id,
+              launchTemplateVersion: s.launchTemplate.latestVersion,
+              inTargetGroup: true,
+            })),
+            {
+              groupName: this.transcoders.group.name,
+              launchTemplateId: this.transcoders.launchTemplate.id,
+              launchTemplateVersion: this.transcoders.launchTemplate.latestVersion,
+              expectedInService: d.sizing.minSize,
+            },
+            {
+              groupName: this.chainNode.group.name,
+              launchTemplateId: this.chainNode.launchTemplate.id,
+              launchTemplateVersion: this.chainNode.launchTemplate.latestVersion,
+              expectedInService: 1,
+            },
+          ],
           // A new launch template version starts an instance refresh; a new group or sizes change
           // what serves; a new chain node interrupts the orchestrators' chain access: each re-runs
           // the gate.

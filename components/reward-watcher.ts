@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { METRIC_NAMESPACE } from "../lib/runtime-contract";
-import { bundleWatcher } from "../lib/watcher/bundle";
+import { bundleWatcher, WATCHER_RUNTIME } from "../lib/watcher/bundle";
+import { EVENT_RULE_NAME_MAX, fittedName } from "../lib/names";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
 import { UnitScope } from "./unit-scope";
 import {
@@ -142,7 +143,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
       {
         name: functionName,
         description: "Reads reward, round and gas-balance state from chain; publishes metrics",
-        runtime: aws.lambda.Runtime.NodeJS20dX,
+        runtime: WATCHER_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         code: new pulumi.asset.AssetArchive({
@@ -169,6 +170,8 @@ export class RewardWatcher extends pulumi.ComponentResource {
     this.schedule = new aws.cloudwatch.EventRule(
       `${name}-schedule`,
       {
+        // Auto-named unless that would pass EventBridge's 64 characters (long fleet and region).
+        name: fittedName(`${name}-schedule`, EVENT_RULE_NAME_MAX),
         description: `Runs the reward watcher of ${args.unit}`,
         scheduleExpression: rate(args.scheduleMinutes),
         tags: tagged(`${name}-schedule`),

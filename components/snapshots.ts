@@ -4,6 +4,7 @@ import { SNAPSHOT_TAG, UNIT_TAG } from "./chain-node";
 import { UnitScope } from "./unit-scope";
 import { denyStatementsFor, type PolicyDocument, type PolicyStatement } from "../lib/iam/policies";
 import type { SecretParameter } from "../lib/iam/secrets";
+import { fittedName, IAM_ROLE_NAME_MAX } from "../lib/names";
 
 export interface SnapshotsArgs extends UnitScope {
   /** UTC hour of the daily snapshot: the region's lowest-demand hour (planner), else config. */
@@ -185,6 +186,8 @@ export class Snapshots extends pulumi.ComponentResource {
     this.role = new aws.iam.Role(
       `${name}-dlm-role`,
       {
+        // Auto-named unless that name would pass IAM's 64 characters (long fleet and region names).
+        name: fittedName(`${name}-dlm-role`, IAM_ROLE_NAME_MAX),
         description: `Data Lifecycle Manager for ${args.unit}'s volumes`,
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
@@ -229,7 +232,8 @@ export class Snapshots extends pulumi.ComponentResource {
     this.policy = new aws.dlm.LifecyclePolicy(
       `${name}-policy`,
       {
-        description: `Daily snapshots of ${args.unit}'s chain data`,
+        // DLM accepts only [0-9A-Za-z _-] in a description (dlm PolicyDescription): no apostrophe.
+        description: `Daily snapshots of ${args.unit} chain data`,
         executionRoleArn: this.role.arn,
         state: "ENABLED",
         policyDetails: {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { launchImageId } from "../lib/config/amis";
 import { Network } from "./network";
 import {
   IMDS_V2_REQUIRED,
@@ -170,12 +171,11 @@ export class Transcoders extends pulumi.ComponentResource {
             transcoderEnv(d, { bundle, orchSecretParameter: args.orchSecretParameter }),
           ).base64,
       );
-    const ami = aws.ssm.getParameterOutput({ name: c.nodeGroup.amiParameter }, { parent: this });
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
         description: `Livepeer transcoder of ${d.stack}`,
-        imageId: ami.value,
+        imageId: launchImageId(c, c.nodeGroup.instanceType),
         instanceType: c.nodeGroup.instanceType,
         iamInstanceProfile: { arn: profile.arn },
         vpcSecurityGroupIds: [this.securityGroup.id],
@@ -218,6 +218,10 @@ export class Transcoders extends pulumi.ComponentResource {
           preferences: {
             minHealthyPercentage: c.nodeGroup.minHealthyPercentage,
             instanceWarmup: String(c.nodeGroup.instanceWarmupSeconds),
+            // A failed refresh puts the previous launch template version back: AWS rolls back only
+            // to a numbered version whose AMI is an id, not an SSM alias
+            // (userguide/instance-refresh-rollback.html); both hold (latestVersion, amis pin).
+            autoRollback: true,
           },
         },
         enabledMetrics: [

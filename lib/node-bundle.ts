@@ -48,6 +48,7 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("fetch-identity.sh"),
         bin("rpc-proxy-config.sh"),
         bin("nitro-config.sh"),
+        bin("nitro-resume-first-sync.sh"),
         data("conf/rpc-proxy.cfg.tmpl"),
         data("units/rpc-proxy.service"),
         data("units/livepeer-redeemer.service"),

@@ -30,6 +30,11 @@ export const UNITS = {
 export const PORTS = {
   /** go-livepeer's CLI on orchestrators and the redeemer (127.0.0.1 only). */
   orchestratorCli: 7935,
+  /**
+   * The home region's reward service's CLI (127.0.0.1 only, on the chain node): the one process
+   * that holds the orchestrator's own key, so on-chain registration goes through it.
+   */
+  rewardCli: 7936,
   /** go-livepeer's CLI on transcoders (127.0.0.1 only). */
   transcoderCli: 6935,
   /** The chain client's own JSON-RPC on loopback (Nitro's default; geth is told to use it). */

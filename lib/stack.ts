@@ -9,10 +9,14 @@ export type StackRole =
   | { role: "fleet"; stack: string; fleet: string }
   | { role: "region"; stack: string; fleet: string; region: string };
 
-const FLEET_NAME = /^[a-z][a-z0-9]{0,19}$/;
+/** The longest fleet name allowed: every physical name derived from a stack name must fit it. */
+export const FLEET_NAME_MAX_LENGTH = 20;
+const FLEET_NAME = new RegExp(`^[a-z][a-z0-9]{0,${FLEET_NAME_MAX_LENGTH - 1}}$`);
 // A region name is two or more dash-separated words ending in a digit (us-east-1, us-gov-west-1,
 // eusc-de-east-1): everything after the first dash of a region stack name.
-const REGION_STACK = /^([a-z][a-z0-9]{0,19})-([a-z]{2,5}(?:-[a-z]+)+-\d+)$/;
+const REGION_STACK = new RegExp(
+  `^([a-z][a-z0-9]{0,${FLEET_NAME_MAX_LENGTH - 1}})-([a-z]{2,5}(?:-[a-z]+)+-\\d+)$`,
+);
 
 /**
  * A stack name that fits no role. Its message reads like every config problem

@@ -1,7 +1,7 @@
 // `npm run add-region -- --fleet prod --region REGION [--from STACK] [--demand FILE]
 //   [--orchestrator 0x...]`
 // Writes Pulumi.<fleet>-<region>.yaml and adds the region to Pulumi.<fleet>.yaml, both or
-// neither, then prints the commands that bring the new region up. Exit 0 done, 2 refused (the
+// neither, then prints the deploy order (lib/ops/deploy-order.ts) that brings the new region up. Exit 0 done, 2 refused (the
 // message says why and nothing was written), 64 wrong usage.
 import * as path from "node:path";
 import { helpText, parseFlags, runMain, UsageError } from "../lib/cli";
@@ -65,8 +65,8 @@ export function main(argv: string[], projectDir: string, io = processIo): number
         `(VPC ${plan.cidr}) and updated ${path.basename(plan.changes[1].file)}`,
       ...plan.notes.map((n) => `note: ${n}`),
       "",
-      "next:",
-      ...plan.nextCommands.map((c) => `  ${c}`),
+      "next, in this order:",
+      ...plan.nextSteps.map((c) => `  ${c}`),
     ];
     io.out(`${out.join("\n")}\n`);
     return 0;

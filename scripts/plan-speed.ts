@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { helpText, parseFlags, runMain, EXIT_COULD_NOT_RUN } from "../lib/cli";
 import { KNOWN_REGIONS } from "../lib/stack";
+import { scratchProject } from "../lib/checks/stacks";
 
 const USAGE = "npm run plan:speed -- [--regions N] [--keep]";
 const HELP = helpText({
@@ -22,19 +23,9 @@ const HELP = helpText({
   ],
 });
 
-const PROGRAM =
-  /^(index\.ts|package\.json|tsconfig\.json|Pulumi\.yaml|assets|components|lib|scripts)$/;
-
 /** A scratch project: the program, the project file and a generated fleet of `regions`. */
 export function generatedFleet(projectDir: string, regions: string[]): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "livepeer-fleet-speed-"));
-  for (const entry of fs.readdirSync(projectDir)) {
-    if (entry === "node_modules") {
-      fs.symlinkSync(path.join(projectDir, entry), path.join(dir, entry));
-    } else if (PROGRAM.test(entry)) {
-      fs.cpSync(path.join(projectDir, entry), path.join(dir, entry), { recursive: true });
-    }
-  }
+  const dir = scratchProject(projectDir, [], "livepeer-fleet-speed-");
   const fleet = fs.readFileSync(path.join(projectDir, "Pulumi.prod.yaml"), "utf8");
   const list = regions.map((r) => `    - ${r}`).join("\n");
   fs.writeFileSync(

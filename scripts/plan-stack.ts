@@ -6,6 +6,7 @@
 //   --evaluation   print the raw evaluation (every registration with provider, protect,
 //                  ignoreChanges, dependsOn) instead of the report: what the tests assert on
 //   --config-file  a JSON object of config keys to values used instead of the stack's files
+//   --as-deploy    evaluate as `pulumi up` would: an undeployable stack is refused (exit 2)
 //   --serve        what `npm run plan` runs: read stack names from stdin, one a line, and answer
 //                  each with one JSON line on stdout, {stack, report} or {stack, error}. One
 //                  process plans many stacks, so the SDK and the program load once per worker
@@ -96,6 +97,8 @@ async function main(): Promise<void> {
     process.exit(64);
   }
   const raw = rest.includes("--evaluation");
+  // tsx turns source maps on; the program's modules load below, so this still saves their maps.
+  if (rest.includes("--no-source-maps")) process.setSourceMapsEnabled(false);
   const fileAt = rest.indexOf("--config-file");
   let config: Record<string, string> | undefined;
   if (fileAt >= 0) {
@@ -106,7 +109,7 @@ async function main(): Promise<void> {
   }
   try {
     const out = raw
-      ? await evaluateStack({ projectDir, stack, config })
+      ? await evaluateStack({ projectDir, stack, config, asDeploy: rest.includes("--as-deploy") })
       : await report(stack, config);
     process.stdout.write(JSON.stringify(out) + "\n");
   } catch (err) {

@@ -69,6 +69,8 @@ describe("add-region", () => {
     expect(config["livepeer-fleet:livepeer"]).to.deep.equal({
       orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
     });
+    // Written out, so a later edit of the AZ list can never move the protected data volume.
+    expect(config["livepeer-fleet:chainNode"]).to.deep.equal({ availabilityZone: "a" });
     const loaded = loadRegionConfig(
       { role: "region", stack: "prod-eu-central-1", fleet: "prod", region: "eu-central-1" },
       { stackValues: config, projectValues: readProjectConfig(dir) },
@@ -117,6 +119,36 @@ describe("add-region", () => {
     expect(config.config["livepeer-fleet:identity"]).to.deep.equal({});
     expect(r.out).to.include("not copied from prod-us-east-1: livepeer-fleet:apiToken");
     expect(r.out).to.include("identity.parameterPrefix");
+  });
+
+  it("writes the chain node's AZ from the template's AZs, keeping one the template pins", () => {
+    const dir = tempRepo();
+    const from = path.join(dir, "Pulumi.prod-eu-west-1.yaml");
+    fs.writeFileSync(
+      from,
+      fs
+        .readFileSync(from, "utf8")
+        .replace("availabilityZones: [a, b]", "availabilityZones: [c, b]"),
+    );
+    expect(
+      run(dir, "--fleet", "prod", "--region", "eu-north-1", "--from", "prod-eu-west-1").code,
+    ).to.equal(0);
+    const written = parse(
+      fs.readFileSync(path.join(dir, "Pulumi.prod-eu-north-1.yaml"), "utf8"),
+    ) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    expect(written.config["livepeer-fleet:chainNode"].availabilityZone).to.equal("b");
+    fs.appendFileSync(from, "  livepeer-fleet:chainNode:\n    availabilityZone: c\n");
+    expect(
+      run(dir, "--fleet", "prod", "--region", "eu-south-1", "--from", "prod-eu-west-1").code,
+    ).to.equal(0);
+    const pinned = parse(
+      fs.readFileSync(path.join(dir, "Pulumi.prod-eu-south-1.yaml"), "utf8"),
+    ) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    expect(pinned.config["livepeer-fleet:chainNode"]).to.deep.equal({ availabilityZone: "c" });
   });
 
   it("puts --demand content under livepeer-fleet:demand verbatim, comments included", () => {

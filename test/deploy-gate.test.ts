@@ -3,9 +3,15 @@ import {
   DescribeTargetHealthCommand,
   type TargetHealthDescription,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { ElbSender } from "../lib/gate/wait";
-import { main } from "../scripts/deploy-gate";
-import { GATE_COMMAND } from "../components/deploy-gate";
+import {
+  DescribeAutoScalingGroupsCommand,
+  DescribeInstanceRefreshesCommand,
+  type AutoScalingGroup,
+  type InstanceRefresh,
+} from "@aws-sdk/client-auto-scaling";
+import { AutoScalingSender, ElbSender } from "../lib/gate/wait";
+import { main, parseRollouts } from "../scripts/deploy-gate";
+import { GATE_COMMAND, rolloutsJson } from "../components/deploy-gate";
 import { one } from "./helpers/program";
 import { buildUnit } from "./helpers/components";
 import { fixtureDesign } from "./fixtures/region";
@@ -36,13 +42,87 @@ class FakeElb implements ElbSender {
   }
 }
 
+const GROUP = "prod-us-east-1-nodes-asg-0a1b2c3";
+const LT = "lt-0123456789abcdef0";
+
+/** One poll's Auto Scaling state: the latest refresh and the group's instances (id -> version). */
+interface AsgAnswer {
+  refresh?: InstanceRefresh;
+  instances: Record<string, string>;
+}
+
+/**
+ * A fake Auto Scaling client: DescribeInstanceRefreshes and DescribeAutoScalingGroups answer from
+ * a script of states (one per poll, the last repeating), as AWS reports them: newest refresh
+ * first, instances with their launch template id and version.
+ */
+class FakeAsg implements AutoScalingSender {
+  polls = 0;
+  constructor(private readonly answers: AsgAnswer[]) {}
+  send(command: DescribeInstanceRefreshesCommand | DescribeAutoScalingGroupsCommand) {
+    if (command instanceof DescribeInstanceRefreshesCommand) {
+      expect(command.input.AutoScalingGroupName).to.equal(GROUP);
+      const a = this.answers[Math.min(this.polls, this.answers.length - 1)];
+      return Promise.resolve({ InstanceRefreshes: a.refresh ? [a.refresh] : [] });
+    }
+    expect(command.input.AutoScalingGroupNames).to.deep.equal([GROUP]);
+    const a = this.answers[Math.min(this.polls++, this.answers.length - 1)];
+    const group: AutoScalingGroup = {
+      AutoScalingGroupName: GROUP,
+      MinSize: 2,
+      MaxSize: 8,
+      DesiredCapacity: 2,
+      DefaultCooldown: 300,
+      AvailabilityZones: ["us-east-1a"],
+      HealthCheckType: "ELB",
+      CreatedTime: new Date(0),
+      Instances: Object.entries(a.instances).map(([id, version]) => ({
+        InstanceId: id,
+        AvailabilityZone: "us-east-1a",
+        LifecycleState: "InService",
+        HealthStatus: "Healthy",
+        ProtectedFromScaleIn: false,
+        LaunchTemplate: { LaunchTemplateId: LT, Version: version },
+      })),
+    };
+    return Promise.resolve({ AutoScalingGroups: [group] });
+  }
+}
+
+const refresh = (Status: string, extra: Partial<InstanceRefresh> = {}): InstanceRefresh => ({
+  InstanceRefreshId: "ir-1",
+  AutoScalingGroupName: GROUP,
+  Status: Status as never,
+  ...extra,
+});
+
+const ROLLOUTS = JSON.stringify([
+  {
+    group: GROUP,
+    launchTemplateId: LT,
+    launchTemplateVersion: "2",
+    expectedInService: 2,
+    inTargetGroup: true,
+  },
+]);
+
+/** Never called: the gate without rollouts must not touch Auto Scaling. */
+const noAsg: AutoScalingSender = {
+  send: () => Promise.reject(new Error("Auto Scaling called without rollouts")),
+};
+
 /** A fake clock that advances only when the gate sleeps: no real waiting, fully deterministic. */
 function fakeTime() {
   let t = 0;
   return { now: () => t, sleep: (ms: number) => ((t += ms), Promise.resolve()) };
 }
 
-async function gate(elb: FakeElb, expected: number, extraEnv: Record<string, string> = {}) {
+async function gate(
+  elb: FakeElb,
+  expected: number,
+  extraEnv: Record<string, string> = {},
+  asg: AutoScalingSender = noAsg,
+) {
   const lines: string[] = [];
   const code = await main([], {
     env: {
@@ -56,6 +136,10 @@ async function gate(elb: FakeElb, expected: number, extraEnv: Record<string, str
     elb: (region) => {
       expect(region).to.equal("us-east-1");
       return elb;
+    },
+    autoScaling: (region) => {
+      expect(region).to.equal("us-east-1");
+      return asg;
     },
     log: (l) => lines.push(l),
     ...fakeTime(),
@@ -125,6 +209,146 @@ describe("deploy gate", () => {
     expect(elb.calls).to.equal(0);
   });
 
+  describe("with rollouts: the instance refresh first, then health among the new instances", () => {
+    const rolled = (asg: FakeAsg, elb: FakeElb, expected = 2) =>
+      gate(elb, expected, { GATE_ROLLOUTS: ROLLOUTS }, asg);
+    const oldHealthy = [target("i-old1", "healthy"), target("i-old2", "healthy")];
+
+    it("fails on a failing refresh although the old fleet is healthy, with AWS's reason", async () => {
+      const asg = new FakeAsg([
+        {
+          refresh: refresh("InProgress", { PercentageComplete: 0 }),
+          instances: { "i-old1": "1", "i-old2": "1" },
+        },
+        {
+          refresh: refresh("Failed", {
+            StatusReason:
+              "Instance i-new1 failed to pass ELB health checks within the grace period.",
+          }),
+          instances: { "i-old1": "1", "i-old2": "1" },
+        },
+      ]);
+      const elb = new FakeElb([oldHealthy]);
+      const r = await rolled(asg, elb);
+      expect(r.code, r.out).to.equal(1);
+      expect(r.out).to.include(
+        "deploy gate FAILED: the rollout did not put the deployed launch template version in service: " +
+          `${GROUP}: instance refresh ir-1 Failed: Instance i-new1 failed to pass ELB health checks`,
+      );
+      expect(r.out).to.include("i-old1 still on an older launch template version");
+      // The old fleet's health never counted.
+      expect(elb.calls).to.equal(0);
+    });
+
+    it("fails on a refresh that was rolled back or cancelled, with the rollback's reason", async () => {
+      for (const [state, extra, says] of [
+        [
+          "RollbackSuccessful",
+          {
+            StatusReason: "Rolled back to the previous configuration.",
+            RollbackDetails: { RollbackReason: "Auto rollback: instance refresh failed" },
+          },
+          "RollbackSuccessful: Rolled back to the previous configuration.: rolled back: Auto rollback: instance refresh failed",
+        ],
+        ["Cancelled", { StatusReason: "Cancelled by user." }, "Cancelled: Cancelled by user."],
+      ] as const) {
+        const asg = new FakeAsg([{ refresh: refresh(state, extra), instances: { "i-old1": "1" } }]);
+        const r = await rolled(asg, new FakeElb([oldHealthy]));
+        expect(r.code, state).to.equal(1);
+        expect(r.out).to.include(says);
+      }
+    });
+
+    it("passes once the refresh succeeded and enough new instances are healthy, never counting old ones", async () => {
+      const asg = new FakeAsg([
+        { refresh: refresh("InProgress"), instances: { "i-old1": "1", "i-old2": "1" } },
+        { refresh: refresh("InProgress"), instances: { "i-old1": "1", "i-new1": "2" } },
+        { refresh: refresh("Successful"), instances: { "i-new1": "2", "i-new2": "2" } },
+      ]);
+      const elb = new FakeElb([
+        // Old targets still draining as healthy: they must not make up the count.
+        [...oldHealthy, target("i-new1", "healthy"), target("i-new2", "initial")],
+        [target("i-new1", "healthy"), target("i-new2", "healthy")],
+      ]);
+      const r = await rolled(asg, elb);
+      expect(r.code, r.out).to.equal(0);
+      expect(asg.polls).to.equal(3);
+      expect(elb.calls).to.equal(2);
+      expect(r.out).to.include("passed, 2 healthy new target(s)");
+    });
+
+    it("fails at the deadline while old instances are still in service, naming them", async () => {
+      const asg = new FakeAsg([
+        {
+          refresh: refresh("InProgress", { PercentageComplete: 50 }),
+          instances: { "i-old1": "1", "i-new1": "2" },
+        },
+      ]);
+      const r = await rolled(asg, new FakeElb([oldHealthy]));
+      expect(r.code).to.equal(1);
+      expect(r.out).to.include("the new launch template version is not in service everywhere yet");
+      expect(r.out).to.include(`${GROUP}: i-old1 still on an older launch template version`);
+      expect(r.out).to.include("instance refresh ir-1 InProgress");
+    });
+
+    it("fails when the new instances never become healthy, listing their reasons", async () => {
+      const asg = new FakeAsg([{ instances: { "i-new1": "2", "i-new2": "2" } }]);
+      const elb = new FakeElb([
+        [
+          target("i-new1", "healthy"),
+          target(
+            "i-new2",
+            "unhealthy",
+            "Target.FailedHealthChecks",
+            "Health checks failed with these codes: [503]",
+          ),
+        ],
+      ]);
+      const r = await rolled(asg, elb);
+      expect(r.code).to.equal(1);
+      expect(r.out).to.include(
+        "the new instances did not become healthy: 1 of 2 expected targets healthy",
+      );
+      expect(r.out).to.include("i-new2:8935 unhealthy (Target.FailedHealthChecks");
+    });
+
+    it("rejects malformed rollouts as a usage error", () => {
+      expect(() => parseRollouts("{")).to.throw(/JSON/);
+      expect(() => parseRollouts('[{"group":"g"}]')).to.throw(/launchTemplateId/);
+      expect(() =>
+        parseRollouts(
+          '[{"group":"g","launchTemplateId":"lt-1","launchTemplateVersion":"2","expectedInService":-1}]',
+        ),
+      ).to.throw(/expectedInService/);
+      expect(parseRollouts(ROLLOUTS)).to.deep.equal(JSON.parse(ROLLOUTS));
+    });
+
+    it("passes the component's rollouts to the script as the JSON it parses", async () => {
+      const json = await new Promise<string>((resolve) =>
+        rolloutsJson([
+          {
+            groupName: GROUP,
+            launchTemplateId: LT,
+            launchTemplateVersion: 2,
+            inTargetGroup: true,
+            expectedInService: 2,
+          },
+          { groupName: "chain-asg", launchTemplateId: "lt-2", launchTemplateVersion: 7 },
+        ]).apply(resolve),
+      );
+      expect(parseRollouts(json)).to.deep.equal([
+        ...(JSON.parse(ROLLOUTS) as object[]),
+        {
+          group: "chain-asg",
+          launchTemplateId: "lt-2",
+          launchTemplateVersion: "7",
+          expectedInService: 0,
+          inTargetGroup: false,
+        },
+      ]);
+    });
+  });
+
   describe("in the region unit (fixture, in-process under the mock monitor)", () => {
     let e: Evaluation;
     before(async () => {
@@ -140,6 +364,31 @@ describe("deploy gate", () => {
         // Every orchestrator in discovery.
         GATE_EXPECTED_HEALTHY: "2",
         GATE_TIMEOUT_SECONDS: "1200",
+        // Each group's refresh, then health among the new orchestrators; the transcoders and
+        // the chain node by InService count on the new version.
+        GATE_ROLLOUTS: JSON.stringify([
+          ...["a", "b"].map((z) => ({
+            group: `test-us-east-1-orch-${z}-asg-physical`,
+            launchTemplateId: `test-us-east-1-orch-${z}-lt-id`,
+            launchTemplateVersion: "1",
+            expectedInService: 0,
+            inTargetGroup: true,
+          })),
+          {
+            group: "test-us-east-1-tc-asg-physical",
+            launchTemplateId: "test-us-east-1-tc-lt-id",
+            launchTemplateVersion: "1",
+            expectedInService: fixtureDesign().sizing.minSize,
+            inTargetGroup: false,
+          },
+          {
+            group: "test-us-east-1-chain-asg-physical",
+            launchTemplateId: "test-us-east-1-chain-lt-id",
+            launchTemplateVersion: "1",
+            expectedInService: 1,
+            inTargetGroup: false,
+          },
+        ]),
       });
       const groups = ["-orch-a-asg", "-orch-b-asg", "-tc-asg", "-chain-asg"].map(
         (g) => one(e, "aws:autoscaling/group:Group", g).urn,

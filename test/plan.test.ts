@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROJECT_DIR } from "./helpers/program";
+import { scratchProject } from "../lib/checks/stacks";
 import type { FailedStack, PlanEntry, StackReport } from "../lib/plan/report";
 import type { FleetSummary } from "../lib/plan/fleet";
 import { sumCosts } from "../lib/plan/fleet";
@@ -25,20 +26,9 @@ function plan(args: string[], cwd = PROJECT_DIR) {
 }
 
 /** A scratch copy of the program (stack files included) to break on purpose. */
-function scratchProject(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-plan-"));
-  for (const entry of fs.readdirSync(PROJECT_DIR)) {
-    if (entry === "node_modules")
-      fs.symlinkSync(path.join(PROJECT_DIR, entry), path.join(dir, entry));
-    else if (
-      /^(index\.ts|package\.json|tsconfig\.json|Pulumi.*\.yaml|components|lib|policy|scripts)$/.test(
-        entry,
-      )
-    ) {
-      fs.cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
-    }
-  }
-  return dir;
+function scratchCopy(): string {
+  const stackFiles = fs.readdirSync(PROJECT_DIR).filter((f) => /^Pulumi\..+\.yaml$/.test(f));
+  return scratchProject(PROJECT_DIR, stackFiles, "lf-plan-");
 }
 
 interface PlanDoc {
@@ -124,7 +114,7 @@ describe("npm run plan", () => {
   describe("on a scratch copy with broken config", () => {
     let dir: string;
     before(() => {
-      dir = scratchProject();
+      dir = scratchCopy();
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -231,7 +221,7 @@ describe("npm run plan", () => {
   describe("on a scratch copy whose program crashes for one stack", () => {
     let dir: string;
     before(() => {
-      dir = scratchProject();
+      dir = scratchCopy();
       const index = path.join(dir, "index.ts");
       // Not a config error: a bug. Its evaluation process exits; a fresh one plans the rest.
       fs.writeFileSync(

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { requireTools } from "./helpers/tools";
@@ -21,6 +22,7 @@ import {
   startChain,
   waitFor,
 } from "./helpers/node-runtime";
+import { listen, readBody } from "./helpers/net";
 
 const PRIMARY_CHAIN_ID = 1337;
 const BACKUP_CHAIN_ID = 31337;
@@ -192,5 +194,115 @@ describe("RPC failover proxy: HAProxy with the rendered config in front of two l
       async () => (await chainIdVia(proxyUrl)) === PRIMARY_CHAIN_ID,
       20000,
     );
+  });
+});
+
+/**
+ * Stand-in for a chain client started with `--http.vhosts=localhost,127.0.0.1`: like go-ethereum's
+ * virtualHostHandler (node/rpcstack.go), which Nitro's HTTP server uses too, it serves a request
+ * whose Host (without port) is an IP address or an allowed name and answers any other host name
+ * with 403 "invalid host specified"; allowed requests go to the chain behind it.
+ */
+function vhostChainStandIn(target: string): Promise<{ server: http.Server; port: number }> {
+  const allowed = new Set(["localhost", "127.0.0.1"]);
+  return listen((req, res) => {
+    void readBody(req).then((body) => {
+      const raw = (req.headers.host ?? "").toLowerCase();
+      const host = raw.startsWith("[") ? raw.slice(1, raw.indexOf("]")) : raw.split(":")[0];
+      const ip = net.isIP(host) !== 0;
+      if (raw !== "" && !ip && !allowed.has(host)) {
+        res.writeHead(403, { "content-type": "text/plain" }).end("invalid host specified\n");
+        return;
+      }
+      fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body })
+        .then(async (r) =>
+          res.writeHead(r.status, { "content-type": "application/json" }).end(await r.text()),
+        )
+        .catch(() => res.writeHead(502).end());
+    });
+  });
+}
+
+/** eth_chainId over plain http.request, with the Host header a node's -ethUrl would send. */
+function chainIdWithHost(port: number, host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        headers: { host, "content-type": "application/json" },
+        timeout: 3000,
+      },
+      (res) => {
+        void readBody(res).then((body) => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", reject);
+    req.end(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }));
+  });
+}
+
+describe("RPC failover proxy in front of a chain client that enforces --http.vhosts (vhost-enforcing stand-in)", function () {
+  const NODE_HOST = "chain.prod-us-east-1.livepeer-fleet.internal:8545";
+  let dir: string;
+  let chain: Chain | undefined;
+  let standIn: http.Server | undefined;
+  let standInPort: number;
+  let agent: Proc | undefined;
+  let haproxy: Proc | undefined;
+  let proxyPort: number;
+
+  before(async function () {
+    requireTools(this, "haproxy", "python3");
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-vhost-"));
+    chain = await startChain(await freePort(), PRIMARY_CHAIN_ID, { blockTime: 1 });
+    ({ server: standIn, port: standInPort } = await vhostChainStandIn(chain.url));
+    const a = await startAgent(["--mode", "chain", "--eth-url", chain.url, "--max-head-age", "3"]);
+    agent = a.proc;
+    proxyPort = await freePort();
+    fs.writeFileSync(path.join(dir, "endpoints.json"), JSON.stringify({ backups: [] }));
+    execFileSync("python3", [
+      path.join(NODE_DIR, "render-rpc-proxy.py"),
+      path.join(dir, "endpoints.json"),
+      path.join(NODE_DIR, "conf", "rpc-proxy.cfg.tmpl"),
+      path.join(dir, "haproxy.cfg"),
+      ...["--listen", `127.0.0.1:${proxyPort}`, "--local", `127.0.0.1:${standInPort}`],
+      ...["--local-check-port", new URL(a.url).port],
+    ]);
+    haproxy = new Proc("haproxy", ["-db", "-f", path.join(dir, "haproxy.cfg")]);
+    // rise 3 x 1 s before the local server is up: until then the proxy has no server at all.
+    await waitFor(
+      "the proxy to route to the local client",
+      async () => {
+        const r = await chainIdWithHost(proxyPort, "127.0.0.1").catch(() => undefined);
+        return r?.status === 200;
+      },
+      20000,
+    );
+  });
+
+  after(async function () {
+    await haproxy?.stop();
+    await agent?.stop();
+    await chain?.stop();
+    await new Promise((r) => (standIn ? standIn.close(r) : r(null)));
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the stand-in refuses a node's host name like the client does", async () => {
+    const direct = await chainIdWithHost(standInPort, NODE_HOST);
+    expect(direct.status).to.equal(403);
+    expect(direct.body).to.include("invalid host specified");
+    expect((await chainIdWithHost(standInPort, `localhost:${standInPort}`)).status).to.equal(200);
+  });
+
+  it("serves a node that calls chain.<zone>:<port>: the proxy sends Host: localhost to the client", async () => {
+    const viaProxy = await chainIdWithHost(proxyPort, NODE_HOST);
+    expect(viaProxy.status, viaProxy.body).to.equal(200);
+    const { result } = JSON.parse(viaProxy.body) as { result: string };
+    expect(Number(result)).to.equal(PRIMARY_CHAIN_ID);
   });
 });

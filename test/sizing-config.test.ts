@@ -4,6 +4,8 @@ import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { parseStackName } from "../lib/stack";
 import { regionSizing } from "../lib/sizing/region";
 import { PROJECT_DIR } from "./helpers/program";
+import { ARBITRUM_NODE_MINIMUM, DEFAULTS } from "../lib/config/schema";
+import { INSTANCE_HOURLY, INSTANCE_SPECS } from "../lib/sizing/prices";
 
 const STACK = "prod-us-east-1";
 const role = parseStackName(STACK) as Extract<
@@ -136,5 +138,17 @@ describe("sizing config", () => {
     expect(s.minSize).to.equal(2);
     expect(s.maxSessions).to.equal(13); // the common ladder on g4dn.xlarge (measured T4)
     expect(s.maintenanceHourUtc).to.equal(4);
+  });
+});
+
+describe("chain node default against Arbitrum's published requirements", () => {
+  it("meets the minimum of docs.arbitrum.io 'Prepare to run a node' (8 cores, 64 GB) and is priced", () => {
+    const spec = INSTANCE_SPECS[DEFAULTS.chainInstanceType];
+    expect(spec, `specs of ${DEFAULTS.chainInstanceType}`).to.exist;
+    expect(spec.vcpus).to.be.at.least(ARBITRUM_NODE_MINIMUM.vcpus);
+    expect(spec.memoryGiB).to.be.at.least(ARBITRUM_NODE_MINIMUM.memoryGiB);
+    expect(INSTANCE_HOURLY[DEFAULTS.chainInstanceType]?.default).to.be.a("number");
+    // The old default, for the record: half the cores and a quarter of the memory.
+    expect(INSTANCE_SPECS["m7i.xlarge"].memoryGiB).to.be.below(ARBITRUM_NODE_MINIMUM.memoryGiB);
   });
 });

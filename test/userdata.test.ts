@@ -18,7 +18,7 @@ import { chainEnv, orchestratorEnv, transcoderEnv, BundleRef } from "../lib/runt
 import { RegionConfigSchema, resolveDerived } from "../lib/config/schema";
 import { deployBlockers } from "../lib/runtime/releases";
 import { NODE_DIR } from "../lib/node-bundle";
-import { fixtureDesign, SERVICE_DNS } from "./fixtures/region";
+import { FIXTURE_ORCHESTRATOR, fixtureDesign, SERVICE_DNS } from "./fixtures/region";
 import { TEST_IDENTITY } from "./helpers/test-identity";
 import { runProgram } from "./helpers/program";
 
@@ -219,7 +219,7 @@ describe("go-livepeer command lines (units + env) against go-livepeer's own flag
     expect(orch.get("orchSecret")).to.equal("/run/livepeer/orch-secret");
     expect(orch.get("maxSessions")).to.equal("auto");
     expect(orch.get("serviceAddr")).to.equal("ec2-203-0-113-7.compute-1.amazonaws.com:8935");
-    expect(orch.get("ethOrchAddr")).to.equal("0x11D12AfEF50b1FeE02146020533857d35936035D");
+    expect(orch.get("ethOrchAddr")).to.equal(FIXTURE_ORCHESTRATOR);
     expect(orch.get("redeemerAddr")).to.equal("chain.test-us-east-1.livepeer-fleet.internal:8935");
     expect(orch.get("ethUrl")).to.equal("http://chain.test-us-east-1.livepeer-fleet.internal:8545");
     expect(orch.get("cliAddr")).to.match(/^127\.0\.0\.1:/);
@@ -264,9 +264,11 @@ describe("go-livepeer command lines (units + env) against go-livepeer's own flag
 });
 
 describe("deploy blockers (pure)", function () {
+  // An address of one's own and pinned AMIs: the blockers below are the runtime pins alone.
   const base = {
     network: { cidr: "10.10.0.0/16" },
-    livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+    livepeer: { orchestratorAddress: "0x00000000000000000000000000000000000000B2" },
+    amis: { ubuntu: "ami-0aaaaaaaaaaaaaaa1", gpu: "ami-0bbbbbbbbbbbbbbb2" },
   };
   const blockers = (extra: Record<string, unknown>) =>
     deployBlockers(
@@ -287,6 +289,23 @@ describe("deploy blockers (pure)", function () {
       "livepeer-fleet:nodeRuntime.goLivepeer.sha256.cpu",
       "livepeer-fleet:nodeRuntime.geth.release",
       "livepeer-fleet:nodeRuntime.geth.sha256",
+    ]);
+  });
+  it("asks for each AMI kind the stack boots, and for an address of one's own", function () {
+    expect(
+      blockers({
+        amis: {},
+        livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+        nodeRuntime: {
+          goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
+          nitro: { digest: `sha256:${"3".repeat(64)}` },
+          pricePerUnit: "1200",
+        },
+      }),
+    ).to.deep.equal([
+      "livepeer-fleet:amis.ubuntu",
+      "livepeer-fleet:amis.gpu",
+      "livepeer-fleet:livepeer.orchestratorAddress",
     ]);
   });
   it("is empty once everything is pinned", function () {
@@ -324,10 +343,13 @@ describe("the shipped region stacks' user data (program under the mock monitor)"
     expect(
       (o.evaluation!.outputs.deployBlockers as string[]).map((b) => b.split(":")[1]),
     ).to.deep.equal([
+      "amis.ubuntu",
+      "amis.gpu",
       "nodeRuntime.goLivepeer.sha256.cpu",
       "nodeRuntime.goLivepeer.sha256.gpu",
       "nodeRuntime.nitro.digest",
       "nodeRuntime.pricePerUnit",
+      "livepeer.orchestratorAddress",
     ]);
   });
 

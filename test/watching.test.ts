@@ -5,12 +5,13 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { PROJECT_DIR, one, ofType, policyOf } from "./helpers/program";
 import { buildUnit } from "./helpers/components";
-import { fixtureDesign } from "./fixtures/region";
+import { FIXTURE_ORCHESTRATOR, fixtureDesign } from "./fixtures/region";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 import { METRIC_NAMESPACE, NODE_METRICS, WATCHER_METRICS } from "../lib/runtime-contract";
 import { knownMetrics } from "../lib/monitoring/aws-metrics";
 import { MetricRow, metricRows } from "../lib/monitoring/dashboard";
-import { bundleWatcher } from "../lib/watcher/bundle";
+import { bundleWatcher, WATCHER_NODE_TARGET, WATCHER_RUNTIME } from "../lib/watcher/bundle";
+import { Runtime } from "@pulumi/aws/types/enums/lambda";
 
 const STACK = "test-us-east-1";
 const ACCOUNT = "123456789012";
@@ -53,8 +54,8 @@ describe("reward watcher Lambda under the mock monitor", () => {
     expect(env).to.deep.equal({
       RPC_URL_PARAMETER: PARAM,
       CONTROLLER_ADDRESS: "0xD8E8328501E9645d16Cf49539efC04f734606ee4",
-      ORCHESTRATOR_ADDRESS: "0x11D12AfEF50b1FeE02146020533857d35936035D",
-      GAS_ACCOUNTS: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+      ORCHESTRATOR_ADDRESS: FIXTURE_ORCHESTRATOR,
+      GAS_ACCOUNTS: FIXTURE_ORCHESTRATOR,
       CHAIN_ID: "42161",
       LOG_CHUNK_BLOCKS: "50000",
       UNIT: STACK,
@@ -67,9 +68,23 @@ describe("reward watcher Lambda under the mock monitor", () => {
   });
 
   it("deploys the bundle this checkout builds, on the runtime it targets", () => {
-    expect(fn.inputs).to.include({ runtime: "nodejs20.x", handler: "index.handler" });
+    expect(fn.inputs).to.include({ runtime: WATCHER_RUNTIME, handler: "index.handler" });
     const tags = fn.inputs.tags as Record<string, string>;
     expect(tags["livepeer-fleet:bundle-sha256"]).to.equal(bundleWatcher().sha256);
+  });
+
+  it("runs on the newest Node.js runtime @pulumi/aws offers, never one AWS has deprecated", () => {
+    const node = Object.values(Runtime)
+      .filter((r) => /^nodejs\d+\.x$/.test(r))
+      .sort((a, b) => Number(/\d+/.exec(a)![0]) - Number(/\d+/.exec(b)![0]));
+    expect(WATCHER_RUNTIME).to.equal(node[node.length - 1]);
+    // docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html: nodejs20.x deprecated 2026-04-30,
+    // creating functions blocked from 2026-08-31; earlier ones long since.
+    for (const old of ["nodejs16.x", "nodejs18.x", "nodejs20.x"]) {
+      expect(fn.inputs.runtime).to.not.equal(old);
+    }
+    // The bundle targets the same Node.js major the function runs.
+    expect(WATCHER_NODE_TARGET).to.equal(`node${/\d+/.exec(WATCHER_RUNTIME)![0]}`);
   });
 
   it("may read only its parameter, decrypt only it through SSM, publish only to its namespace", () => {

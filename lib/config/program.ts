@@ -22,7 +22,7 @@ export type ProgramConfig =
     };
 
 /** The fleet stack's settings a region stack builds from, problems blamed on the fleet file. */
-function fleetSettings(
+export function fleetSettings(
   projectDir: string,
   dir: string,
   role: Extract<StackRole, { role: "region" }>,

@@ -30,8 +30,15 @@ export const DEFAULTS = {
   servicePort: 8935,
   /** The health agent's port; go-livepeer itself uses 8935/7935/6935, never this one. */
   healthPort: 8936,
-  /** Nitro needs >= 4 cores and 16 GiB (Arbitrum's node requirements). */
-  chainInstanceType: "m7i.xlarge",
+  /**
+   * Arbitrum's "Prepare to run a node" (docs.arbitrum.io/run-arbitrum-node/start-here, "Minimum
+   * hardware configuration") asks a full node for at least 64 GB of DDR5 and 8 cores of a 3rd
+   * generation CPU ("for AWS, a i4i.2xlarge instance"; 128 GB and 16 cores recommended). r7i.2xlarge
+   * has the same 8 vCPUs and 64 GiB on 4th generation Xeon with DDR5, without i4i's local NVMe:
+   * the chain data lives on the persistent gp3 volume that survives instance replacement and is
+   * snapshotted (raise its IOPS/throughput if the node falls behind).
+   */
+  chainInstanceType: "r7i.2xlarge",
   /** Arbitrum One full (pruned) state is well over 1 TiB and grows; leave room. */
   chainDataSizeGiB: 2000,
   chainDataIops: 6000,
@@ -69,6 +76,13 @@ export const LIVEPEER_NETWORKS = [
   "offchain",
 ] as const;
 
+/**
+ * Arbitrum's published minimum for a full node (docs.arbitrum.io/run-arbitrum-node/start-here,
+ * "Minimum hardware configuration": 64 GB RAM, 8 cores, i4i.2xlarge on AWS). Preflight warns
+ * about a Nitro chain node below it.
+ */
+export const ARBITRUM_NODE_MINIMUM = { vcpus: 8, memoryGiB: 64 } as const;
+
 /** SSM public parameters for AMIs: looked up at deploy time, so an AMI change is a reviewable diff. */
 export const AMI_PARAMETERS = {
   /** Canonical's Ubuntu 24.04 LTS, for the chain node and CPU node types. */
@@ -76,6 +90,15 @@ export const AMI_PARAMETERS = {
   /** AWS Deep Learning Base GPU AMI (Ubuntu 22.04): NVIDIA driver preinstalled, for GPU nodes. */
   gpu: "/aws/service/deeplearning/ami/x86_64/base-oss-nvidia-driver-gpu-ubuntu-22.04/latest/ami-id",
 } as const;
+
+/**
+ * The AZ a single-instance or single-copy resource anchors to by default (the chain node and its
+ * data volume, the single NAT gateway): the alphabetically first letter, never the first in the
+ * list, so reordering network.availabilityZones moves nothing. Only removing that AZ does.
+ */
+export function anchorAz(availabilityZones: readonly string[]): string {
+  return [...availabilityZones].sort()[0];
+}
 
 /** GPU instance families: they get the GPU AMI and the GPU health checks. */
 export function isGpuInstanceType(instanceType: string): boolean {
@@ -180,11 +203,14 @@ export const DataVolumeSchema = z.strictObject({
 });
 
 export const ChainNodeSchema = z.strictObject({
-  /** Chain node instance type. Default m7i.xlarge. */
+  /** Chain node instance type. Default r7i.2xlarge (Arbitrum's minimum: 8 cores, 64 GB). */
   instanceType: instanceType.default(DEFAULTS.chainInstanceType),
   /** "nitro" or "geth". Default: nitro for arbitrum-one-* networks, geth otherwise. */
   client: z.enum(["nitro", "geth"]).optional(),
-  /** AZ letter the chain node and its data volume live in. Default: the alphabetically first network AZ. */
+  /**
+   * AZ letter the chain node and its data volume live in. Default: the alphabetically first of
+   * network.availabilityZones (reordering the list never moves the volume). add-region writes it.
+   */
   availabilityZone: z
     .string()
     .regex(/^[a-f]$/, "expected an AZ letter a-f")
@@ -248,6 +274,22 @@ export const NodeGroupSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9_./-]+$/, "expected an SSM parameter path starting with /")
     .optional(),
+});
+
+const amiId = z
+  .string()
+  .regex(/^ami-[0-9a-f]{8,17}$/, "expected an AMI id such as ami-0123456789abcdef0");
+
+/**
+ * AMI ids pinned per region stack, one per image kind (AMI_PARAMETERS): an AMI changes only when
+ * this file changes, never because a public parameter moved on. `npm run amis -- --stack NAME
+ * --write` looks the current ones up.
+ */
+export const AmisSchema = z.strictObject({
+  /** Canonical Ubuntu 24.04 (AMI_PARAMETERS.ubuntu) in this region. Required to deploy. */
+  ubuntu: amiId.optional(),
+  /** AWS Deep Learning Base GPU AMI (AMI_PARAMETERS.gpu) in this region. Required with GPU nodes. */
+  gpu: amiId.optional(),
 });
 
 export const IdentitySchema = z.strictObject({
@@ -320,6 +362,8 @@ export const REGION_KEYS = {
   orchestrators: OrchestratorsSchema.prefault({}),
   /** The transcoder pool (the region's autoscaling GPU group). */
   nodeGroup: NodeGroupSchema.prefault({}),
+  /** Pinned AMI ids by image kind (AmisSchema). */
+  amis: AmisSchema.prefault({}),
   identity: IdentitySchema.prefault({}),
   /** What runs on the instances: pinned releases, endpoints parameter, pricing. */
   nodeRuntime: NodeRuntimeSchema.prefault({}),
@@ -456,8 +500,7 @@ export function resolveDerived(c: ParsedRegion, stack: string): RegionConfig {
       ...c.chainNode,
       client:
         c.chainNode.client ?? (c.livepeer.network.startsWith("arbitrum-one") ? "nitro" : "geth"),
-      // Alphabetically first, not the list's first: reordering must never move the data volume.
-      availabilityZone: c.chainNode.availabilityZone ?? [...c.network.availabilityZones].sort()[0],
+      availabilityZone: c.chainNode.availabilityZone ?? anchorAz(c.network.availabilityZones),
     },
     nodeGroup: {
       ...c.nodeGroup,

@@ -13,12 +13,21 @@ export const RESTART_SCRIPT = path.resolve(
   "chain-restart.sh",
 );
 
+/**
+ * Where the chain node mounts its persistent data volume (scripts/node/boot-chain.sh DATA, the
+ * chain client units' RequiresMountsFor).
+ */
+export const CHAIN_DATA_DIR = "/var/lib/chain-data";
+
 export interface RestartSettings {
   chainUnit: string;
   proxyUnit: string;
+  /** The chain node's own health endpoint: 200 when the local client is synced and fresh. */
   healthUrl: string;
   syncTimeoutSeconds: number;
   pollSeconds: number;
+  /** File on the data volume the job writes once it has seen the client synced. */
+  firstSyncMarker: string;
 }
 
 /** What the unit runs: the runtime contract's unit names and the chain node's health endpoint. */
@@ -29,6 +38,7 @@ export function defaultRestartSettings(syncTimeoutMinutes: number): RestartSetti
     healthUrl: `http://127.0.0.1:${CHAIN_HEALTH_PORT}/healthz`,
     syncTimeoutSeconds: syncTimeoutMinutes * 60,
     pollSeconds: 10,
+    firstSyncMarker: `${CHAIN_DATA_DIR}/.livepeer-fleet-first-sync-done`,
   };
 }
 
@@ -62,6 +72,7 @@ export function renderRestartScript(s: RestartSettings): string {
     `HEALTH_URL='${assertSafe("healthUrl", s.healthUrl)}'`,
     `SYNC_TIMEOUT_SECONDS='${assertSeconds("syncTimeoutSeconds", s.syncTimeoutSeconds)}'`,
     `POLL_SECONDS='${assertSeconds("pollSeconds", s.pollSeconds)}'`,
+    `FIRST_SYNC_MARKER='${assertSafe("firstSyncMarker", s.firstSyncMarker)}'`,
   ].join("\n");
   const source = fs.readFileSync(RESTART_SCRIPT, "utf8");
   const marker = "set -euo pipefail\n";
@@ -96,7 +107,7 @@ export function restartDocument(s: RestartSettings): string {
     {
       schemaVersion: "2.2",
       description:
-        "Restart the chain client, wait (bounded) until the chain node reports it synced, fail otherwise.",
+        "Restart the chain client once it has finished its first sync, wait (bounded) until the chain node reports it synced again, fail otherwise.",
       mainSteps: [
         {
           action: "aws:runShellScript",

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { Document, isMap, parseDocument } from "yaml";
 import { isAddress } from "ethers";
 import { KNOWN_REGIONS, parseStackName, regionStackName, stackFileName } from "../stack";
-import { NAMESPACE, REGION_KEYS } from "../config/schema";
+import { NAMESPACE, REGION_KEYS, type RegionConfig } from "../config/schema";
 import {
   ConfigError,
   ConfigProblem,
@@ -19,6 +19,7 @@ import { listStacks, readProjectConfig, readStackConfig } from "../config/source
 import { nextFreeCidr } from "./cidr-pick";
 import { appendToSequence } from "./yaml-edit";
 import { FileChange, RefusedError } from "./files";
+import { deployContext, renderText as renderDeployOrder } from "./deploy-order";
 
 export interface AddRegionOptions {
   projectDir: string;
@@ -38,7 +39,8 @@ export interface AddRegionPlan {
   changes: FileChange[];
   /** What the operator should know about the new file (values dropped from the template...). */
   notes: string[];
-  nextCommands: string[];
+  /** The numbered deploy checklist for the new stack (lib/ops/deploy-order.ts), as printed. */
+  nextSteps: string[];
 }
 
 /** Keys that are only true of the region they were written for: never copied by --from. */
@@ -229,11 +231,27 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   if (o.demandFile !== undefined) {
     doc.setIn(["config", `${NAMESPACE}:demand`], readDemand(o.demandFile));
   }
-  // Flow lists as the shipped files write them: [a, b], not [ a, b ].
-  const stackText = doc.toString({ flowCollectionPadding: false });
-
   const newFleetText = appendToSequence(fleetText, ["config", `${NAMESPACE}:regions`], region);
   const newFleetValues = configOf(parseDocument(newFleetText));
+  // Flow lists as the shipped files write them: [a, b], not [ a, b ].
+  const render = () => doc.toString({ flowCollectionPadding: false });
+  const { config: resolved, homeRegion } = validate(
+    projectDir,
+    fleet,
+    stack,
+    parseDocument(render()),
+    newFleetValues,
+  );
+  // The chain node's AZ is written out: its protected data volume must never move because someone
+  // edits the AZ list later (the default only follows the list's alphabetically first letter).
+  const azPath = ["config", `${NAMESPACE}:chainNode`, "availabilityZone"];
+  if (!doc.hasIn(azPath)) {
+    if (!doc.hasIn(["config", `${NAMESPACE}:chainNode`])) {
+      doc.setIn(["config", `${NAMESPACE}:chainNode`], doc.createNode({}));
+    }
+    doc.setIn(azPath, resolved.chainNode.availabilityZone);
+  }
+  const stackText = render();
   validate(projectDir, fleet, stack, parseDocument(stackText), newFleetValues);
 
   return {
@@ -244,29 +262,23 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
       { file: stackFile, content: stackText, mode: "create" },
       { file: fleetFile, content: newFleetText, mode: "replace" },
     ],
-    nextCommands: [
-      `git add ${stackFileName(stack)} ${stackFileName(fleet)}   # review both in a pull request`,
-      `pulumi stack init ${stack}`,
-      // identity:import encrypts with the unit key's alias: create the key and alias first.
-      `pulumi up --stack ${stack} --policy-pack policy ${unitKeyUrns(stack)
-        .map((u) => `--target '${u}'`)
-        .join(" ")}`,
-      `npm run identity:import -- --stack ${stack} --keystore KEYSTORE.json --passphrase-file PASSPHRASE.txt`,
-      `pulumi preview --stack ${stack} --policy-pack policy`,
-      `pulumi up --stack ${stack} --policy-pack policy`,
-      `pulumi up --stack ${fleet}   # the fleet stack lists its region stacks`,
+    nextSteps: [
+      `0. Review both files in a pull request`,
+      `     git add ${stackFileName(stack)} ${stackFileName(fleet)}`,
+      // The one deploy order (README, docs/operations.md and preflight use the same).
+      ...renderDeployOrder(deployContext(stack, fleet, region, resolved, homeRegion)),
     ],
   };
 }
 
-/** The new files must load exactly as `pulumi up` would load them. */
+/** The new files must load exactly as `pulumi up` would load them; returns the region's config. */
 function validate(
   projectDir: string,
   fleet: string,
   stack: string,
   stackDoc: Document,
   fleetValues: Record<string, unknown>,
-): void {
+): { config: RegionConfig; homeRegion: string } {
   const projectValues = readProjectConfig(projectDir);
   const stackValues = configOf(stackDoc);
   // The demand block's schema may not exist in this checkout yet: then it is checked for shape
@@ -277,22 +289,25 @@ function validate(
   if (role.role !== "region" || fleetRole.role !== "fleet")
     fail(`bad stack names ${stack}, ${fleet}`);
   const problems: ConfigProblem[] = [];
+  let homeRegion = "";
   try {
-    loadFleetConfig(fleetRole, {
+    homeRegion = loadFleetConfig(fleetRole, {
       stackValues: fleetValues,
       projectValues,
-    });
+    }).homeRegion;
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
   const region = role;
   problems.push(...checkFleetMembership(region, fleetValues));
+  let config: RegionConfig | undefined;
   try {
-    loadRegionConfig(region, { stackValues, projectValues });
+    config = loadRegionConfig(region, { stackValues, projectValues });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems);
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return { config, homeRegion };
 }

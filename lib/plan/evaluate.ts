@@ -239,6 +239,11 @@ export interface EvaluateOptions {
   stack: string;
   /** Config map to use instead of the project + stack files (tests). */
   config?: Record<string, string>;
+  /**
+   * Evaluate as `pulumi preview`/`up` would: without the offline plan's leave to render an
+   * undeployable stack, so the program refuses it (the deploy order's tests). Default false.
+   */
+  asDeploy?: boolean;
 }
 
 /** Waits until every registration already sent has been answered (the SDK's RPC queue drains). */
@@ -318,7 +323,8 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
   );
   // The program refuses to deploy a stack that lacks release pins; the offline plan shows it
   // (index.ts lists them as deployBlockers) so `npm run plan` works before they are filled in.
-  process.env[OFFLINE_PLAN_ENV] = "1";
+  if (opts.asDeploy) delete process.env[OFFLINE_PLAN_ENV];
+  else process.env[OFFLINE_PLAN_ENV] = "1";
 
   let program: Record<string, unknown> = {};
   const entry = path.join(opts.projectDir, "index.ts");

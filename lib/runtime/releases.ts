@@ -1,8 +1,12 @@
 // What the instances download, pinned: release URLs (names checked against go-livepeer's
-// .github/workflows/build.yaml and release.yaml) and the list of pins a stack still lacks.
-// Pure: used by index.ts (refuse to deploy unpinned), the renderer and the tests.
-import type { RegionConfig } from "../config/schema";
-import { NAMESPACE } from "../config/schema";
+// .github/workflows/build.yaml and release.yaml), and the list of what a stack still lacks before
+// it may be deployed (pins, the price, the examples replaced). Pure: used by index.ts (refuse to
+// deploy), preflight, the renderer and the tests.
+import type { FleetConfig, RegionConfig } from "../config/schema";
+import { AMI_PARAMETERS, NAMESPACE } from "../config/schema";
+import { fleetExampleValues, regionExampleValues } from "../config/examples";
+import { requiredAmiKinds } from "../config/amis";
+import { stackFileName } from "../stack";
 
 /**
  * go-livepeer release assets. build.yaml archives each build as $LP_BUILD_DIR.tar.gz with
@@ -31,9 +35,23 @@ export interface DeployBlocker {
   message: string;
 }
 
-/** Everything a region stack still needs before its instances can boot as working nodes. */
-export function deployBlockers(c: RegionConfig): DeployBlocker[] {
+/**
+ * Everything a region stack still needs before its instances can boot as working nodes: release
+ * pins, the price, AMI pins and real values in place of the shipped examples. `stack` names the
+ * stack in the commands that fix a blocker.
+ */
+export function deployBlockers(c: RegionConfig, stack = "STACK"): DeployBlocker[] {
   const out: DeployBlocker[] = [];
+  for (const { kind, roles } of requiredAmiKinds(c)) {
+    if (c.amis[kind] === undefined) {
+      out.push({
+        keyPath: `${NAMESPACE}:amis.${kind}`,
+        message:
+          `required: the ${kind} AMI id for ${roles.join(", ")}, from ${AMI_PARAMETERS[kind]}; ` +
+          `npm run amis -- --stack ${stack} --write pins the current one in ${stackFileName(stack)}`,
+      });
+    }
+  }
   const rt = c.nodeRuntime;
   const key = (p: string) => `${NAMESPACE}:nodeRuntime.${p}`;
   const need = (p: string, what: string) => out.push({ keyPath: key(p), message: what });
@@ -73,5 +91,11 @@ export function deployBlockers(c: RegionConfig): DeployBlocker[] {
       "required: go-livepeer refuses to run an orchestrator without -pricePerUnit (wei per pixelsPerUnit, or e.g. 0.5USD)",
     );
   }
+  out.push(...regionExampleValues(c, stackFileName(stack)));
   return out;
+}
+
+/** What a fleet stack still needs before it can be deployed: its own values in place of examples. */
+export function fleetDeployBlockers(c: FleetConfig, stack: string): DeployBlocker[] {
+  return fleetExampleValues(c, stackFileName(stack));
 }

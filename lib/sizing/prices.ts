@@ -69,10 +69,26 @@ export const INSTANCE_HOURLY: Record<string, RegionalPrice> = {
   // The orchestrators' default (lib/config/serving.ts) and its next size up.
   "c6in.large": { default: 0.1134, "us-east-1": 0.1134 },
   "c6in.xlarge": { default: 0.2268, "us-east-1": 0.2268 },
+  "r7i.2xlarge": { default: 0.5292, "us-east-1": 0.5292 },
+  "r7i.4xlarge": { default: 1.0584, "us-east-1": 1.0584 },
   "m7i.xlarge": { default: 0.2016, "us-east-1": 0.2016 },
   "m7i.2xlarge": { default: 0.4032, "us-east-1": 0.4032 },
   "m6i.xlarge": { default: 0.192, "us-east-1": 0.192, "eu-west-1": 0.214 },
   "m6i.2xlarge": { default: 0.384, "us-east-1": 0.384, "eu-west-1": 0.428 },
+};
+
+/**
+ * vCPUs and memory of the chain node types above (AWS's instance type pages: M7i, R7i), so the
+ * chain node default can be held to Arbitrum's published minimum offline; preflight asks EC2
+ * (DescribeInstanceTypes) for whatever type a stack sets.
+ */
+export const INSTANCE_SPECS: Record<string, { vcpus: number; memoryGiB: number }> = {
+  "r7i.2xlarge": { vcpus: 8, memoryGiB: 64 },
+  "r7i.4xlarge": { vcpus: 16, memoryGiB: 128 },
+  "m7i.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "m7i.2xlarge": { vcpus: 8, memoryGiB: 32 },
+  "m6i.xlarge": { vcpus: 4, memoryGiB: 16 },
+  "m6i.2xlarge": { vcpus: 8, memoryGiB: 32 },
 };
 
 /** An instance type's hourly price: the capacity model first (nodes), then INSTANCE_HOURLY. */

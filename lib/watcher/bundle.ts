@@ -10,8 +10,17 @@ import { OFFLINE_PLAN_ENV } from "../runtime/releases";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
 export const WATCHER_ENTRY = path.join(PROJECT_ROOT, "scripts", "reward-watcher-lambda.ts");
-/** Node.js major the bundle targets; the function's runtime must match (nodejs20.x). */
-export const WATCHER_NODE_TARGET = "node20";
+/**
+ * The watcher Lambda's runtime: the newest Node.js runtime both @pulumi/aws's Runtime enum and AWS
+ * Lambda offer. AWS's "Lambda runtimes" page (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html)
+ * lists nodejs24.x (Amazon Linux 2023) with deprecation on Apr 30, 2028 and function updates blocked
+ * from Jul 1, 2028; nodejs20.x was deprecated Apr 30, 2026 (creating functions blocked from Aug 31,
+ * 2026) and nodejs22.x follows on Apr 30, 2027. A deprecated runtime stops first `pulumi up` (create)
+ * and then every later one (update), so move on before those dates.
+ */
+export const WATCHER_RUNTIME = "nodejs24.x";
+/** Node.js major the bundle targets: the runtime's (esbuild `target`). */
+export const WATCHER_NODE_TARGET = `node${/^nodejs(\d+)\.x$/.exec(WATCHER_RUNTIME)![1]}`;
 
 export interface Bundle {
   /** index.js: CommonJS, exports handler and makeHandler. */
