@@ -303,10 +303,16 @@ export class ChainNode extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([args.bucketArn, args.keyArn])
-          .apply(([bucketArn, keyArn]) =>
+          .all([args.bucketArn, args.keyArn, args.network.s3Endpoint.id])
+          .apply(([bucketArn, keyArn, endpointId]) =>
             policyDocument(
-              bundleReadStatements({ bucketArn, kind: "chain", keyArn, region: args.region }),
+              bundleReadStatements({
+                bucketArn,
+                kind: "chain",
+                keyArn,
+                region: args.region,
+                endpointId,
+              }),
             ),
           ),
       },
@@ -412,7 +418,7 @@ export class ChainNode extends pulumi.ComponentResource {
           preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
         },
         enabledMetrics: ["GroupInServiceInstances"],
-        tags: asgTags(tagged(`${name}-asg`)),
+        tags: asgTags({ ...tagged(`${name}-asg`), [TAGS.role]: ROLES.chainNode }),
       },
       child,
     );

@@ -2,6 +2,7 @@
 // no SSH key) is written once and tested once. Not a component: plain input builders.
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
+import { TAGS } from "../lib/runtime-contract";
 import { sessionManagerPolicy } from "../lib/iam/policies";
 
 /** IMDSv2 only, one hop: a process in a container on the box cannot reach the credentials. */
@@ -36,10 +37,12 @@ export function encryptedRoot(
 /** Instance and root-volume tags applied at launch (they carry the IAM-condition tags). */
 export function launchTags(
   tags: Record<string, string>,
+  also: "network-interface"[] = [],
 ): aws.types.input.ec2.LaunchTemplateTagSpecification[] {
   return [
     { resourceType: "instance", tags },
     { resourceType: "volume", tags },
+    ...also.map((resourceType) => ({ resourceType, tags })),
   ];
 }
 
@@ -104,17 +107,24 @@ export function metricsStatements(namespace: string): Record<string, unknown>[] 
 /**
  * The agent's instance-local verdict for Auto Scaling (scripts/node/health-agent.py): mark its
  * own instance Unhealthy when go-livepeer or the GPU failed on this instance. Authorized on the
- * group, scoped to the unit's groups by tag (SetInstanceHealth takes autoScalingGroup with
- * aws:ResourceTag: AWS service authorization reference, Amazon EC2 Auto Scaling).
+ * group, scoped by tag to the unit's groups of the caller's own role (SetInstanceHealth takes
+ * autoScalingGroup with aws:ResourceTag: AWS service authorization reference, Amazon EC2 Auto
+ * Scaling), so an internet-facing orchestrator cannot get the chain node or the transcoders
+ * replaced.
  */
-export function ownHealthStatements(unit: string, unitTag: string): Record<string, unknown>[] {
+export function ownHealthStatements(unit: string, role: string): Record<string, unknown>[] {
   return [
     {
       Sid: "ReportOwnInstanceHealth",
       Effect: "Allow",
       Action: "autoscaling:SetInstanceHealth",
       Resource: "*",
-      Condition: { StringEquals: { [`aws:ResourceTag/${unitTag}`]: unit } },
+      Condition: {
+        StringEquals: {
+          [`aws:ResourceTag/${TAGS.unit}`]: unit,
+          [`aws:ResourceTag/${TAGS.role}`]: role,
+        },
+      },
     },
     {
       // Read-only and without resource-level permissions: the agent finds its own group.

@@ -222,6 +222,10 @@ export class Network extends pulumi.ComponentResource {
         name: args.privateZoneName,
         comment: "Region unit private names (chain node, orchestrators)",
         vpcs: [{ vpcId: this.vpc.id, vpcRegion: region }],
+        // The instances write their own records at boot (chain.<zone>, o-<letter>.<zone>), outside
+        // Pulumi's state; a zone that still holds them cannot be deleted (HostedZoneNotEmpty), so
+        // the provider deletes them first (aws_route53_zone force_destroy).
+        forceDestroy: true,
         tags: tagged(`${name}-zone`),
       },
       child,

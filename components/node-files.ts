@@ -8,8 +8,6 @@ import type { UnitTags } from "./unit-scope";
 export interface NodeFilesArgs {
   /** The unit's customer-managed key: every object is encrypted with it. */
   keyArn: pulumi.Input<string>;
-  /** The VPC's S3 gateway endpoint: the only place the bucket serves objects to. */
-  s3EndpointId: pulumi.Input<string>;
   tags: UnitTags;
 }
 
@@ -26,11 +24,15 @@ export function bundleKey(kind: NodeKind): string {
   return `node-files/${kind}.tar.gz`;
 }
 
-/** The bucket policy: TLS only, and objects readable only through the VPC's gateway endpoint. */
-export function nodeFilesBucketPolicy(a: {
-  bucketArn: string;
-  endpointId: string;
-}): Record<string, unknown> {
+/**
+ * The bucket policy: TLS only. The "only through the VPC's gateway endpoint" rule lives on the
+ * instances' own Allow (bundleReadStatements), not here as a Deny for every principal: the
+ * provider reads each object back after writing it (terraform-provider-aws
+ * internal/service/s3/object.go resourceObjectRead -> findObjectByBucketAndKey -> HeadObject,
+ * which needs s3:GetObject), from the deploying machine outside the VPC, so a bucket-wide Deny
+ * would fail every `pulumi up` and refresh that touches a bundle.
+ */
+export function nodeFilesBucketPolicy(a: { bucketArn: string }): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -42,28 +44,23 @@ export function nodeFilesBucketPolicy(a: {
         Resource: [a.bucketArn, `${a.bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
       },
-      {
-        // Instances read through the gateway endpoint (aws:SourceVpce is set on requests that
-        // arrive through it: S3 user guide, "Controlling access from VPC endpoints with bucket
-        // policies"); a stolen instance credential used elsewhere reads nothing. Deploys write
-        // from outside the VPC, so only reads are restricted.
-        Sid: "ReadOnlyThroughTheVpcEndpoint",
-        Effect: "Deny",
-        Principal: "*",
-        Action: ["s3:GetObject", "s3:GetObjectVersion"],
-        Resource: `${a.bucketArn}/*`,
-        Condition: { StringNotEquals: { "aws:SourceVpce": a.endpointId } },
-      },
     ],
   };
 }
 
-/** IAM statements that let one instance kind read its own bundle (and decrypt it through S3). */
+/**
+ * IAM statements that let one instance kind read its own bundle (and decrypt it through S3), only
+ * through the VPC's S3 gateway endpoint: aws:SourceVpce is set on requests that arrive through it
+ * (S3 user guide, "Controlling access from VPC endpoints with bucket policies"; the key is global,
+ * IAM user guide "AWS global condition context keys"), so a stolen instance credential used
+ * outside the VPC reads nothing.
+ */
 export function bundleReadStatements(a: {
   bucketArn: string;
   kind: NodeKind;
   keyArn: string;
   region: string;
+  endpointId: string;
 }): Record<string, unknown>[] {
   const object = `${a.bucketArn}/${bundleKey(a.kind)}`;
   return [
@@ -72,6 +69,7 @@ export function bundleReadStatements(a: {
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:GetObjectVersion"],
       Resource: object,
+      Condition: { StringEquals: { "aws:SourceVpce": a.endpointId } },
     },
     {
       // SSE-KMS objects are decrypted by S3 on the caller's behalf, with the object's ARN as the
@@ -92,8 +90,8 @@ export function bundleReadStatements(a: {
 
 /**
  * The node runtime's delivery: a private, versioned, KMS-encrypted bucket of the unit with one
- * object per instance kind (lib/node-bundle.ts), readable only through the VPC's S3 gateway
- * endpoint. User data names the bucket, key, version and sha256; the bootstrap refuses anything
+ * object per instance kind (lib/node-bundle.ts), which each kind's role may read only through the
+ * VPC's S3 gateway endpoint (bundleReadStatements). User data names the bucket, key, version and sha256; the bootstrap refuses anything
  * else.
  */
 export class NodeFiles extends pulumi.ComponentResource {
@@ -177,11 +175,9 @@ export class NodeFiles extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket,
-        policy: pulumi
-          .all([this.bucket.arn, args.s3EndpointId])
-          .apply(([bucketArn, endpointId]) =>
-            JSON.stringify(nodeFilesBucketPolicy({ bucketArn, endpointId })),
-          ),
+        policy: this.bucket.arn.apply((bucketArn) =>
+          JSON.stringify(nodeFilesBucketPolicy({ bucketArn })),
+        ),
       },
       // The account's public-access block settles first, so the policy is never judged alone.
       { ...child, dependsOn: [block] },

@@ -20,6 +20,7 @@ import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
 import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import type { UnitTags } from "./unit-scope";
+import { DeployGate } from "./deploy-gate";
 
 export interface OrchestratorsArgs {
   design: RegionDesign;
@@ -35,6 +36,14 @@ export interface OrchestratorsArgs {
   bundle: pulumi.Input<BundleRef>;
   bucketArn: pulumi.Input<string>;
   orchSecretParameter: string;
+  /**
+   * Roll the slots one at a time: each slot's group waits for the previous slot's gate (its
+   * instance refresh done and its new instance healthy in discovery). Without it every slot's
+   * refresh starts at once (the provider starts a refresh on every launch template change, and
+   * each slot's template carries the same bundle version), taking the whole region out of
+   * discovery. Undefined: the deploy gate is off.
+   */
+  rollout?: { timeoutSeconds: number };
   tags: UnitTags;
 }
 
@@ -68,12 +77,14 @@ export function orchestratorSlotStatements(a: {
   };
   return [
     {
-      // AssociateAddress is authorized on the address and on the instance: both must be this
-      // slot's, so an instance can never take another slot's (or anyone's) address.
+      // AssociateAddress is authorized on the address and on the instance (and, per the Service
+      // Authorization Reference's resource list for the action, possibly on the network
+      // interface): each must be this slot's, so an instance can never take another slot's (or
+      // anyone's) address. The launch template tags the interface like the instance.
       Sid: "TakeOwnElasticIp",
       Effect: "Allow",
       Action: "ec2:AssociateAddress",
-      Resource: [ec2("elastic-ip/*"), ec2("instance/*")],
+      Resource: [ec2("elastic-ip/*"), ec2("instance/*"), ec2("network-interface/*")],
       Condition: { StringEquals: own },
     },
     {
@@ -110,6 +121,8 @@ export function orchestratorSlotStatements(a: {
 export class Orchestrators extends pulumi.ComponentResource {
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly slots: OrchestratorSlotResources[];
+  /** Each slot's rollout gate, in slot order (none when the deploy gate is off). */
+  public readonly slotGates: DeployGate[] = [];
 
   constructor(name: string, args: OrchestratorsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:nodes:Orchestrators", name, {}, opts);
@@ -164,6 +177,7 @@ export class Orchestrators extends pulumi.ComponentResource {
       child,
     );
 
+    let previousGate: DeployGate | undefined;
     this.slots = d.orchestrators.map((slot) => {
       const n = `${name}-${slot.az}`;
       const slotTags = {
@@ -184,8 +198,15 @@ export class Orchestrators extends pulumi.ComponentResource {
         {
           role: role.id,
           policy: pulumi
-            .all([args.partition, args.accountId, args.keyArn, args.zoneId, args.bucketArn])
-            .apply(([partition, accountId, keyArn, zoneId, bucketArn]) =>
+            .all([
+              args.partition,
+              args.accountId,
+              args.keyArn,
+              args.zoneId,
+              args.bucketArn,
+              network.s3Endpoint.id,
+            ])
+            .apply(([partition, accountId, keyArn, zoneId, bucketArn, endpointId]) =>
               policyDocument([
                 ...orchestratorSlotStatements({
                   partition,
@@ -218,9 +239,10 @@ export class Orchestrators extends pulumi.ComponentResource {
                   kind: "orchestrator",
                   keyArn,
                   region: d.region,
+                  endpointId,
                 }),
                 ...metricsStatements(METRIC_NAMESPACE),
-                ...ownHealthStatements(d.stack, TAGS.unit),
+                ...ownHealthStatements(d.stack, ROLES.orchestrator),
               ]),
             ),
         },
@@ -266,7 +288,7 @@ export class Orchestrators extends pulumi.ComponentResource {
           ebsOptimized: "true",
           monitoring: { enabled: true },
           userData,
-          tagSpecifications: launchTags({ ...tagged(n), ...slotTags }),
+          tagSpecifications: launchTags({ ...tagged(n), ...slotTags }, ["network-interface"]),
           updateDefaultVersion: true,
           tags: tagged(`${n}-lt`),
         },
@@ -298,10 +320,48 @@ export class Orchestrators extends pulumi.ComponentResource {
             preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
           },
           enabledMetrics: ["GroupInServiceInstances"],
-          tags: asgTags({ ...tagged(`${n}-asg`), [TAGS.unit]: d.stack }),
+          tags: asgTags({
+            ...tagged(`${n}-asg`),
+            [TAGS.unit]: d.stack,
+            [TAGS.role]: ROLES.orchestrator,
+          }),
         },
-        child,
+        // One slot at a time: this group changes (and starts its refresh) only once the previous
+        // slot's new instance is healthy in discovery.
+        { ...child, dependsOn: previousGate ? [previousGate.command] : [] },
       );
+      if (args.rollout) {
+        previousGate = new DeployGate(
+          `${n}-gate`,
+          {
+            region: d.region,
+            targetGroupArn: args.targetGroupArn,
+            expectedHealthy: 1,
+            timeoutSeconds: args.rollout.timeoutSeconds,
+            rollouts: [
+              {
+                groupName: group.name,
+                launchTemplateId: launchTemplate.id,
+                launchTemplateVersion: launchTemplate.latestVersion,
+                inTargetGroup: true,
+                expectedInService: 1,
+              },
+            ],
+            triggers: [launchTemplate.latestVersion],
+            dependsOn: [group],
+          },
+          child,
+        );
+        this.slotGates.push(previousGate);
+      }
+      // A CNAME to the address's public DNS name, not an A record of its IP: that name is
+      // split-horizon (EC2 user guide, "Hostname types": public hostnames resolve to the private
+      // address inside the VPC, to the public one from the internet). The orchestrator hands its
+      // transcoders segment URLs under its own -serviceAddr (go-livepeer core/orchestrator.go
+      // transcodeSeg: LocalOS is a memory driver on GetServiceURI(), drivers/local.go
+      // getAbsoluteURI), and the transcoders fetch them (server/ot_rpc.go runTranscode ->
+      // core.DownloadData): inside the VPC that must be the private address their security group
+      // allows, not a round trip through the NAT gateway to the Elastic IP.
       const publicRecord =
         slot.publicName && d.fleet.serviceDns
           ? new aws.route53.Record(
@@ -309,9 +369,9 @@ export class Orchestrators extends pulumi.ComponentResource {
               {
                 zoneId: d.fleet.serviceDns.hostedZoneId,
                 name: slot.publicName,
-                type: "A",
+                type: "CNAME",
                 ttl: 300,
-                records: [eip.publicIp],
+                records: [eip.publicDns],
               },
               child,
             )

@@ -83,11 +83,7 @@ export class RegionUnit extends pulumi.ComponentResource {
       },
       child,
     );
-    this.nodeFiles = new NodeFiles(
-      `${name}-files`,
-      { keyArn, s3EndpointId: this.network.s3Endpoint.id, tags },
-      child,
-    );
+    this.nodeFiles = new NodeFiles(`${name}-files`, { keyArn, tags }, child);
     const bucketArn = this.nodeFiles.bucket.arn;
     this.discovery = new Discovery(
       `${name}-disc`,
@@ -115,6 +111,9 @@ export class RegionUnit extends pulumi.ComponentResource {
         bundle: this.nodeFiles.bundles.orchestrator,
         bucketArn,
         orchSecretParameter: this.identity.orchSecretParameterName,
+        ...(c.deployGate.enabled
+          ? { rollout: { timeoutSeconds: c.deployGate.timeoutSeconds } }
+          : {}),
         tags,
       },
       child,
@@ -190,6 +189,9 @@ export class RegionUnit extends pulumi.ComponentResource {
               launchTemplateId: s.launchTemplate.id,
               launchTemplateVersion: s.launchTemplate.latestVersion,
               inTargetGroup: true,
+              // Without it a gate that runs before the group's first instance is in service
+              // would find no new instance to count as healthy.
+              expectedInService: 1,
             })),
             {
               groupName: this.transcoders.group.name,

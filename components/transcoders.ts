@@ -39,8 +39,10 @@ export interface TranscodersArgs {
  * The region's transcoder pool: an autoscaling group of (GPU) instances in private subnets with no
  * inbound rule at all, no chain access, no keys and no identity permissions. Each transcoder dials
  * one orchestrator (its own AZ's) and registers its capacity; orchestrators admit sessions up to
- * the sum of what is registered with them (-maxSessions auto). A transcoder that goes away loses
- * no session: its orchestrator retries the segments on another transcoder. Health for Auto Scaling
+ * the sum of what is registered with them (-maxSessions auto). A transcoder stopped gracefully
+ * finishes its in-flight segments first (server/ot_rpc.go runTranscoder); one lost abruptly costs
+ * the segments it held (they time out, and timeouts are not retried: core/orchestrator.go
+ * RemoteTranscoderManager.Transcode). Health for Auto Scaling
  * is instance-local: EC2 status plus the agent's verdict on the GPU and go-livepeer.
  */
 export class Transcoders extends pulumi.ComponentResource {
@@ -135,8 +137,8 @@ export class Transcoders extends pulumi.ComponentResource {
       {
         role: role.id,
         policy: pulumi
-          .all([args.partition, args.accountId, args.keyArn, args.bucketArn])
-          .apply(([partition, accountId, keyArn, bucketArn]) =>
+          .all([args.partition, args.accountId, args.keyArn, args.bucketArn, network.s3Endpoint.id])
+          .apply(([partition, accountId, keyArn, bucketArn, endpointId]) =>
             policyDocument([
               ...secretReadPolicy({
                 partition,
@@ -155,8 +157,14 @@ export class Transcoders extends pulumi.ComponentResource {
                 home: d.isHomeRegion,
                 secrets: secretParametersOf(c),
               }),
-              ...bundleReadStatements({ bucketArn, kind: "transcoder", keyArn, region: d.region }),
-              ...ownHealthStatements(d.stack, TAGS.unit),
+              ...bundleReadStatements({
+                bucketArn,
+                kind: "transcoder",
+                keyArn,
+                region: d.region,
+                endpointId,
+              }),
+              ...ownHealthStatements(d.stack, ROLES.transcoder),
             ]),
           ),
       },
@@ -232,7 +240,7 @@ export class Transcoders extends pulumi.ComponentResource {
           "GroupPendingInstances",
           "GroupTerminatingInstances",
         ],
-        tags: asgTags(tagged(`${name}-asg`)),
+        tags: asgTags({ ...tagged(`${name}-asg`), [TAGS.role]: ROLES.transcoder }),
       },
       {
         ...child,

@@ -92,14 +92,6 @@ describe("awsapi.py through boto3 (IMDS, SSM, EC2, Route 53 and Auto Scaling sta
       "AssociateAddress",
       () => "<return>true</return><associationId>eipassoc-1</associationId>",
     );
-    ec2.on(
-      "DescribeAddresses",
-      (c) =>
-        "<addressesSet><item>" +
-        `<allocationId>${c.params.get("AllocationId.1")}</allocationId>` +
-        `<publicIp>203.0.113.7</publicIp><domain>vpc</domain><instanceId>${INSTANCE_ID}</instanceId>` +
-        "</item></addressesSet>",
-    );
     autoscaling.on("SetInstanceHealth", () => "");
     route53.on(
       "ChangeResourceRecordSets",
@@ -273,19 +265,17 @@ describe("awsapi.py through boto3 (IMDS, SSM, EC2, Route 53 and Auto Scaling sta
     });
   });
 
-  it("ec2-associate-address takes the Elastic IP over for this instance and prints its public IP", async function () {
+  it("ec2-associate-address takes the Elastic IP over for this instance with one call (its role may not describe addresses)", async function () {
     const r = await awsapi(["ec2-associate-address", "eipalloc-0123456789abcdef0"], env);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.equal("203.0.113.7\n");
+    expect(r.stdout).to.equal("eipassoc-1\n");
     const [assoc] = ec2.signed("AssociateAddress");
     expect(Object.fromEntries(assoc.params)).to.deep.include({
       AllocationId: "eipalloc-0123456789abcdef0",
       InstanceId: INSTANCE_ID, // from IMDS
       AllowReassociation: "true",
     });
-    expect(ec2.signed("DescribeAddresses")[0].params.get("AllocationId.1")).to.equal(
-      "eipalloc-0123456789abcdef0",
-    );
+    expect(ec2.signed("DescribeAddresses")).to.deep.equal([]);
   });
 
   it("route53-upsert UPSERTs the A record, signed for us-east-1, and waits for INSYNC", async function () {

@@ -356,7 +356,7 @@ describe("deploy gate", () => {
     });
 
     it("runs the gate script after every serving group with its values in the environment", () => {
-      const cmd = one(e, "command:local:Command", "-gate-wait");
+      const cmd = one(e, "command:local:Command", "east-1-gate-wait");
       expect(cmd.inputs.create).to.equal(GATE_COMMAND);
       expect(cmd.inputs.environment).to.deep.equal({
         GATE_TARGET_GROUP_ARN: "arn:aws:lb:us-east-1:123456789012:test-us-east-1-disc-tg",
@@ -371,7 +371,7 @@ describe("deploy gate", () => {
             group: `test-us-east-1-orch-${z}-asg-physical`,
             launchTemplateId: `test-us-east-1-orch-${z}-lt-id`,
             launchTemplateVersion: "1",
-            expectedInService: 0,
+            expectedInService: 1,
             inTargetGroup: true,
           })),
           {
@@ -399,7 +399,7 @@ describe("deploy gate", () => {
     });
 
     it("re-runs when a launch template, the pool or its sizes change", () => {
-      const cmd = one(e, "command:local:Command", "-gate-wait");
+      const cmd = one(e, "command:local:Command", "east-1-gate-wait");
       const s = fixtureDesign().sizing;
       // orchestrator a, b, transcoder launch template versions; the pool; its sizes; the chain's.
       expect(cmd.inputs.triggers).to.deep.equal([
@@ -411,6 +411,29 @@ describe("deploy gate", () => {
         s.maxSize,
         1,
       ]);
+    });
+
+    it("rolls the orchestrator slots one at a time: each slot's group waits for the previous slot's gate", () => {
+      const gateA = one(e, "command:local:Command", "-orch-a-gate-wait");
+      const gateB = one(e, "command:local:Command", "-orch-b-gate-wait");
+      const groupA = one(e, "aws:autoscaling/group:Group", "-orch-a-asg");
+      const groupB = one(e, "aws:autoscaling/group:Group", "-orch-b-asg");
+      expect(groupA.dependsOn).to.not.include(gateA.urn);
+      expect(groupB.dependsOn).to.include(gateA.urn);
+      expect(gateA.dependsOn).to.include(groupA.urn);
+      const env = gateA.inputs.environment as Record<string, string>;
+      expect(env.GATE_EXPECTED_HEALTHY).to.equal("1");
+      expect(JSON.parse(env.GATE_ROLLOUTS)).to.deep.equal([
+        {
+          group: "test-us-east-1-orch-a-asg-physical",
+          launchTemplateId: "test-us-east-1-orch-a-lt-id",
+          launchTemplateVersion: "1",
+          expectedInService: 1,
+          inTargetGroup: true,
+        },
+      ]);
+      expect(gateA.inputs.triggers).to.deep.equal([1]);
+      expect(gateB.inputs.environment).to.not.deep.equal(gateA.inputs.environment);
     });
 
     it("can be turned off per stack", async () => {

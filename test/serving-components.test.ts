@@ -108,14 +108,23 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       expect(addrs[0].LF_SERVICE_ADDR).not.to.equal(addrs[1].LF_SERVICE_ADDR);
     });
 
-    it("with a fleet zone: advertises o-<letter>.<region>.<service name>, an A record to its EIP", function () {
+    it("with a fleet zone: advertises o-<letter>.<region>.<service name>, a CNAME to its EIP's split-horizon name", function () {
       for (const az of ["a", "b"]) {
         const env = envOf(byName(named, T.lt, `-orch-${az}-lt`));
         const name = `o-${az}.us-east-1.orch.example.net`;
         expect(env.LF_SERVICE_ADDR).to.equal(`${name}:8935`);
         const rec = byName(named, T.record, `-orch-${az}-name`);
-        expect(rec.inputs).to.include({ zoneId: SERVICE_DNS.hostedZoneId, name, type: "A" });
-        expect((rec.inputs.records as string[])[0]).to.match(/^203\.0\.113\.\d+$/);
+        expect(rec.inputs).to.include({ zoneId: SERVICE_DNS.hostedZoneId, name, type: "CNAME" });
+        // The address's public DNS name: inside the VPC it resolves to the private address the
+        // transcoders fetch segments from, from the internet to the Elastic IP.
+        const eip = byName(named, "aws:ec2/eip:Eip", `-orch-${az}-eip`);
+        expect(rec.inputs.records).to.deep.equal([eip.outputs!.publicDns]);
+        // Split-horizon needs the VPC's DNS support and DNS hostnames.
+        expect(byName(named, "aws:ec2/vpc:Vpc", "-net-vpc").inputs).to.include({
+          enableDnsSupport: true,
+          enableDnsHostnames: true,
+        });
+        expect(eip.outputs!.publicDns).to.match(/^ec2-203-0-113-\d+\.compute-1\.amazonaws\.com$/);
       }
     });
 
@@ -299,12 +308,19 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       }
     });
 
-    it("the bucket serves objects only through the VPC's S3 endpoint, over TLS", function () {
+    it("instances read their bundle only through the VPC's S3 endpoint; the bucket takes TLS only", function () {
+      // No bucket-wide Deny on reads: the provider reads every object back (HeadObject needs
+      // s3:GetObject) from the deploying machine, outside the VPC.
       const policy = statements(byName(e, "aws:s3/bucketPolicy:BucketPolicy", "-files-policy"));
-      const vpce = policy.find((s) => s.Sid === "ReadOnlyThroughTheVpcEndpoint")!;
-      expect(vpce.Condition).to.deep.equal({
-        StringNotEquals: { "aws:SourceVpce": "test-us-east-1-net-s3-endpoint-id" },
-      });
+      expect(policy.map((s) => [s.Sid, s.Effect])).to.deep.equal([["TlsOnly", "Deny"]]);
+      for (const suffix of ["-orch-a-self", "-tc-self", "-chain-node-files"]) {
+        const read = statements(byName(e, T.rolePolicy, suffix)).find(
+          (s) => s.Sid === "ReadOwnNodeFiles",
+        )!;
+        expect(read.Condition, suffix).to.deep.equal({
+          StringEquals: { "aws:SourceVpce": "test-us-east-1-net-s3-endpoint-id" },
+        });
+      }
       const block = byName(
         e,
         "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",

@@ -8,7 +8,7 @@
   awsapi.py ec2-attach VOLUME_ID INSTANCE_ID DEVICE
   awsapi.py ec2-associate-address ALLOCATION_ID
                                            associates the Elastic IP with this instance (taking it
-                                           over from a previous holder); prints its public IP
+                                           over from a previous holder); prints the association id
   awsapi.py route53-upsert ZONE_ID NAME IP TTL
                                            UPSERTs an A record and waits (at most 60 s) for INSYNC
   awsapi.py set-instance-health Unhealthy  tells Auto Scaling this instance is unhealthy (the
@@ -187,15 +187,16 @@ def ec2_attach(volume, instance, device):
 
 
 def ec2_associate_address(allocation):
-    """Associates the Elastic IP with this instance; returns its public IP."""
+    """Associates the Elastic IP with this instance; returns the association id."""
     # AllowReassociation: during a replacement the old instance may still hold the address
-    # (AssociateAddress in the EC2 API reference: it is then moved to this instance).
-    _call("ec2", "associate_address", AllocationId=allocation, InstanceId=instance_id(),
-          AllowReassociation=True)
-    addrs = _call("ec2", "describe_addresses", AllocationIds=[allocation])["Addresses"]
-    if not addrs or not addrs[0].get("PublicIp"):
-        raise AwsError("DescribeAddresses: the address has no public IP")
-    return addrs[0]["PublicIp"]
+    # (AssociateAddress in the EC2 API reference: it is then moved to this instance). The answer's
+    # AssociationId is all there is to print: the role may call AssociateAddress only (no
+    # DescribeAddresses), and nothing on the node needs the public IP itself.
+    answer = _call("ec2", "associate_address", AllocationId=allocation, InstanceId=instance_id(),
+                   AllowReassociation=True)
+    if not answer.get("AssociationId"):
+        raise AwsError("AssociateAddress: the answer has no AssociationId")
+    return answer["AssociationId"]
 
 
 def route53_upsert(zone, name, ip, ttl, delay=2, attempts=30):
