@@ -5,6 +5,7 @@
 import { cidrsOverlap, parseCidr } from "../cidr";
 import { ConfigError, deepMerge, PROJECT_FILE, type RawConfig } from "../config/load";
 import { NAMESPACE } from "../config/schema";
+import { EXAMPLE_REDEEMERS } from "../config/examples";
 import { listStacks, readProjectConfig, readStackConfig } from "../config/sources";
 import { parseStackName, regionStackName, stackFileName, type StackRole } from "../stack";
 import { costLines, COST_LINE_LABELS } from "./capacity";
@@ -18,6 +19,7 @@ import { isFailed, type PlanEntry } from "./report";
 export const SHIPPED_EXAMPLES = {
   githubRepository: "example-org/livepeer-fleet",
   orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+  redeemerAddresses: EXAMPLE_REDEEMERS,
 } as const;
 
 /** RFC 2606 example domains (example.com/.net/.org and the .example TLD), anywhere in a value. */
@@ -221,6 +223,15 @@ function examples(
             file,
             ...s,
             message: "the shipped example orchestrator address: set your registered orchestrator's",
+          });
+        } else if (
+          s.keyPath === `${NAMESPACE}:livepeer.redeemerAddress` &&
+          SHIPPED_EXAMPLES.redeemerAddresses.includes(s.value.toLowerCase())
+        ) {
+          out.push({
+            file,
+            ...s,
+            message: "a shipped placeholder redeemer account: set this region's own",
           });
         } else if (EXAMPLE_DOMAIN.test(s.value)) {
           out.push({ file, ...s, message: "an example domain (RFC 2606): set a real one" });
