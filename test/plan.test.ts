@@ -80,7 +80,9 @@ describe("npm run plan", () => {
     expect(doc.fleet.exampleValues.map((e) => `${e.file}: ${e.keyPath}`)).to.deep.equal([
       "Pulumi.prod.yaml: livepeer-fleet:driftCheck.githubRepository",
       "Pulumi.prod-eu-west-1.yaml: livepeer-fleet:livepeer.orchestratorAddress",
+      "Pulumi.prod-eu-west-1.yaml: livepeer-fleet:livepeer.redeemerAddress",
       "Pulumi.prod-us-east-1.yaml: livepeer-fleet:livepeer.orchestratorAddress",
+      "Pulumi.prod-us-east-1.yaml: livepeer-fleet:livepeer.redeemerAddress",
     ]);
   });
 
