@@ -233,6 +233,11 @@ describe("add-region", () => {
       ],
       ["an unknown fleet", ["--region", "eu-central-1", "--fleet", "staging"], /not found/],
       [
+        "a redeemer that is not an address",
+        ["--region", "eu-central-1", "--redeemer", "0x1234"],
+        /--redeemer 0x1234: not an Ethereum address/,
+      ],
+      [
         "another region's redeemer account (one account, one sender)",
         ["--region", "eu-central-1", "--redeemer", "0x1000000000000000000000000000000000000002"],
         /is prod-eu-west-1's redeemer account already/,

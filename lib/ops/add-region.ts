@@ -194,7 +194,8 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
         `docs/operations.md, "Key ceremony")`,
     );
   }
-  if (!isAddress(redeemer)) fail(`--redeemer ${redeemer}: not an Ethereum address`);
+  const redeemerText: string = redeemer;
+  if (!isAddress(redeemer)) fail(`--redeemer ${redeemerText}: not an Ethereum address`);
   for (const [other, address] of redeemersInUse(projectDir)) {
     if (address === redeemer.toLowerCase()) {
       fail(

@@ -78,9 +78,7 @@ export interface ChainIds {
 export function nitroPublish(d: RegionDesign): string {
   const rpc = `--publish 127.0.0.1:${PORTS.localRpc}:${PORTS.localRpc}`;
   const p2p = d.config.chainNode.p2pPort;
-  return p2p === undefined
-    ? rpc
-    : `${rpc} --publish ${p2p}:${p2p}/tcp --publish ${p2p}:${p2p}/udp`;
+  return p2p === undefined ? rpc : `${rpc} --publish ${p2p}:${p2p}/tcp --publish ${p2p}:${p2p}/udp`;
 }
 
 export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
