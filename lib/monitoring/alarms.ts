@@ -94,7 +94,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
       notifyOk: true,
     }),
     watcher("round-not-initialized", WATCHER_METRICS.uninitializedBlocks, {
-      description: `Round not initialized ${t.roundNotInitializedBlocks} L1 blocks in: nobody can call reward until someone initializes it. Initialize it from livepeer_cli on the chain node (costs gas), or run the redeemer with -initializeRound.`,
+      description: `Round not initialized ${t.roundNotInitializedBlocks} L1 blocks in: nobody can call reward until someone initializes it. Initialize it through the reward service's CLI on the home region's chain node (costs gas; as root: sudo curl -X POST http://127.0.0.1:${PORTS.rewardCli}/initializeRound).`,
       statistic: "Maximum",
       evaluationPeriods: 1,
       threshold: t.roundNotInitializedBlocks,
@@ -112,8 +112,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
       notifyOk: true,
     }),
     watcher("orchestrator-inactive", WATCHER_METRICS.orchestratorActive, {
-      description:
-        "The orchestrator is not in the active set this round: it earns no fees or rewards. Check its bonded stake against the active set's lowest and whether it was deactivated (livepeer_cli on the chain node).",
+      description: `The orchestrator is not in the active set this round: it earns no fees or rewards. Check its bonded stake against the active set's lowest and whether it was deactivated (sudo livepeer_cli -http ${PORTS.rewardCli} on the home region's chain node).`,
       statistic: "Maximum",
       evaluationPeriods: 2,
       threshold: 1,
