@@ -78,8 +78,11 @@ function build(): Record<string, unknown> {
     orchestrators: slots.map((s) => s.serviceAddr),
     orchestratorIps: slots.map((s) => s.eip.publicIp),
     chainHost: unit.chainNode.hostName,
+    // The orchestrator's key (read only in the home region) and this region's redeemer account.
     keystoreParameter: unit.identity.keystoreParameterName,
     passphraseParameter: unit.identity.passphraseParameterName,
+    redeemerKeystoreParameter: unit.identity.redeemerKeystoreParameterName,
+    redeemerPassphraseParameter: unit.identity.redeemerPassphraseParameterName,
     orchestratorSecretParameter: unit.identity.orchSecretParameterName,
     kmsKeyArn: unit.keys.keyArn,
     // Every transcoder's -maxSessions (docs/sizing.md).

@@ -11,9 +11,9 @@ import {
   metricsStatements,
   policyDocument,
 } from "./launch";
-import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
+import { ROLES, ROLE_METRIC_NAMESPACES, TAGS } from "../lib/runtime-contract";
 import type { RegionDesign } from "../lib/design";
-import { BundleRef, chainEnv } from "../lib/runtime/values";
+import { BundleRef, KeyParameters, chainEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import { bundleReadStatements } from "./node-files";
 import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
@@ -37,8 +37,10 @@ export interface ChainNodeArgs extends UnitScope {
   identityPolicyArn: pulumi.Input<string>;
   /** Policy that reads this region's redeemer keystore and passphrase (the redeemer runs here). */
   redeemerPolicyArn: pulumi.Input<string>;
-  keystoreParameter: string;
-  passphraseParameter: string;
+  /** SSM names of this region's redeemer account (the redeemer unit fetches them). */
+  redeemerIdentity: KeyParameters;
+  /** SSM names of the orchestrator's key (fetched by the reward service, home region only). */
+  orchestratorIdentity: KeyParameters;
   /** Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. */
   clientSecurityGroupId: pulumi.Input<string>;
   /** The chain kind's node files and the bucket they live in. */
@@ -292,10 +294,14 @@ export class ChainNode extends pulumi.ComponentResource {
       child,
     );
 
-    // ChainSynced and ChainHeadAgeSeconds for the chain alarms (health agent, chain mode).
+    // ChainSynced and ChainHeadAgeSeconds for the chain alarms (health agent, chain mode), into
+    // the chain node's own namespace only.
     new aws.iam.RolePolicy(
       `${name}-metrics`,
-      { role: role.id, policy: policyDocument(metricsStatements(METRIC_NAMESPACE)) },
+      {
+        role: role.id,
+        policy: policyDocument(metricsStatements(ROLE_METRIC_NAMESPACES["chain-node"])),
+      },
       child,
     );
     new aws.iam.RolePolicy(
@@ -353,8 +359,8 @@ export class ChainNode extends pulumi.ComponentResource {
               bundle,
               dataVolumeId,
               zoneId,
-              keystoreParameter: args.keystoreParameter,
-              passphraseParameter: args.passphraseParameter,
+              redeemerIdentity: args.redeemerIdentity,
+              orchestratorIdentity: args.orchestratorIdentity,
             }),
           ).base64,
       );

@@ -88,9 +88,10 @@ export function instanceRole(
 }
 
 /**
- * What the health agent needs to publish its metrics (lib/runtime-contract.ts NODE_METRICS).
- * PutMetricData has no resource-level permissions, so `*` is scoped by the namespace condition
- * key instead: an instance can write nothing outside the fleet's namespace.
+ * What the health agent needs to publish its metrics (lib/runtime-contract.ts NODE_METRICS), into
+ * `namespace`, its role's own (ROLE_METRIC_NAMESPACES). PutMetricData has no resource-level
+ * permissions, so `*` is scoped by the namespace condition key instead: an instance can write
+ * nothing outside its role's namespace, so it cannot fake another role's metrics.
  */
 export function metricsStatements(namespace: string): Record<string, unknown>[] {
   return [

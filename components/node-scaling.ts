@@ -4,9 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import {
-  METRIC_NAMESPACE,
   NODE_METRICS,
   ORCHESTRATOR_DIMENSION,
+  ROLE_METRIC_NAMESPACES,
   UNIT_DIMENSION,
 } from "../lib/runtime-contract";
 import { AWS_METRICS } from "../lib/monitoring/aws-metrics";
@@ -51,7 +51,7 @@ export function sessionsPerTranscoderQueries(
     returnData: false,
     metricStat: {
       metric: {
-        namespace: METRIC_NAMESPACE,
+        namespace: ROLE_METRIC_NAMESPACES.orchestrator,
         metricName: NODE_METRICS.currentSessions,
         dimensions: [
           { name: UNIT_DIMENSION, value: unit },

@@ -16,7 +16,7 @@ import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
 import { secretParametersOf } from "../lib/iam/secrets";
 import { bundleReadStatements } from "./node-files";
 import type { RegionDesign } from "../lib/design";
-import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
+import { ROLES, ROLE_METRIC_NAMESPACES, TAGS } from "../lib/runtime-contract";
 import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import type { UnitTags } from "./unit-scope";
@@ -241,7 +241,7 @@ export class Orchestrators extends pulumi.ComponentResource {
                   region: d.region,
                   endpointId,
                 }),
-                ...metricsStatements(METRIC_NAMESPACE),
+                ...metricsStatements(ROLE_METRIC_NAMESPACES.orchestrator),
                 ...ownHealthStatements(d.stack, ROLES.orchestrator),
               ]),
             ),

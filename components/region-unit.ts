@@ -127,8 +127,14 @@ export class RegionUnit extends pulumi.ComponentResource {
         network: this.network,
         identityPolicyArn: this.identity.readPolicy.arn,
         redeemerPolicyArn: this.identity.redeemerReadPolicy.arn,
-        keystoreParameter: this.identity.keystoreParameterName,
-        passphraseParameter: this.identity.passphraseParameterName,
+        redeemerIdentity: {
+          keystore: this.identity.redeemerKeystoreParameterName,
+          passphrase: this.identity.redeemerPassphraseParameterName,
+        },
+        orchestratorIdentity: {
+          keystore: this.identity.keystoreParameterName,
+          passphrase: this.identity.passphraseParameterName,
+        },
         // The orchestrators are the chain node's only clients; transcoders never touch the chain.
         clientSecurityGroupId: this.orchestrators.securityGroup.id,
         bundle: this.nodeFiles.bundles.chain,

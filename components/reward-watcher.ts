@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { METRIC_NAMESPACE } from "../lib/runtime-contract";
+import { ROLE_METRIC_NAMESPACES } from "../lib/runtime-contract";
 import { bundleWatcher, WATCHER_RUNTIME } from "../lib/watcher/bundle";
 import { EVENT_RULE_NAME_MAX, fittedName } from "../lib/names";
 import { WatcherConfig, watcherEnvironment } from "../lib/watcher/env";
@@ -49,7 +49,7 @@ export function watcherPolicy(a: {
     Version: "2012-10-17",
     Statement: [
       ...read.Statement,
-      putMetricDataStatement(METRIC_NAMESPACE),
+      putMetricDataStatement(ROLE_METRIC_NAMESPACES["reward-watcher"]),
       {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
@@ -157,7 +157,7 @@ export class RewardWatcher extends pulumi.ComponentResource {
           variables: watcherEnvironment({
             ...args.watcher,
             unit: args.unit,
-            namespace: METRIC_NAMESPACE,
+            namespace: ROLE_METRIC_NAMESPACES["reward-watcher"],
           }),
         },
         loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },

@@ -32,6 +32,7 @@ const COMMON: BundleFile[] = [
   bin("install-release.sh"),
   data("conf/journald-livepeer-fleet.conf"),
   data("conf/amazon-time-sync.sources"),
+  data("conf/sysctl-livepeer-fleet.conf"),
   data("units/livepeer-health.service"),
 ];
 
@@ -46,12 +47,15 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("mount-data-volume.sh"),
         bin("attach-data-volume.sh"),
         bin("fetch-identity.sh"),
+        bin("loopback-guard.sh"),
+        bin("nitro-isolation.sh"),
         bin("rpc-proxy-config.sh"),
         bin("nitro-config.sh"),
         bin("nitro-resume-first-sync.sh"),
         data("conf/rpc-proxy.cfg.tmpl"),
         data("units/rpc-proxy.service"),
         data("units/livepeer-redeemer.service"),
+        data("units/livepeer-reward.service"),
         data("units/nitro/chain-client.service"),
         data("units/geth/chain-client.service"),
       ];

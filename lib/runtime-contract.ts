@@ -12,8 +12,16 @@ export const UNITS = {
   chainClient: "chain-client.service",
   /** Chain node: HAProxy, the JSON-RPC failover proxy orchestrators use as -ethUrl. */
   rpcProxy: "rpc-proxy.service",
-  /** Chain node: go-livepeer -redeemer, holding the orchestrator key (redeems and calls reward). */
+  /**
+   * Chain node: go-livepeer -redeemer with the region's own redeemer account: redeems the tickets
+   * the orchestrators queue to it (never calls reward).
+   */
   redeemer: "livepeer-redeemer.service",
+  /**
+   * Home region's chain node only: go-livepeer with the on-chain orchestrator key and -reward=true
+   * (the reward service; also the CLI that registers the service URI).
+   */
+  rewardService: "livepeer-reward.service",
   /** Orchestrator: go-livepeer -orchestrator (no -transcoder), its own public address. */
   orchestrator: "livepeer-orchestrator.service",
   /** Transcoder: go-livepeer -transcoder working for one orchestrator. */
@@ -80,10 +88,30 @@ export const ROLES = {
  */
 export const CHAIN_HEALTH_PORT = 8937;
 
-/** CloudWatch namespace for every custom metric of the fleet. */
-export const METRIC_NAMESPACE = "LivepeerFleet";
+/**
+ * The CloudWatch namespace each kind of publisher puts its custom metrics into. PutMetricData
+ * names no resource, so IAM scopes it by the `cloudwatch:namespace` condition key alone: one
+ * namespace per role means a role can publish only its own metrics (a transcoder cannot put the
+ * chain node's ChainSynced or an orchestrator's demand; lib/iam/metrics.ts proves it over the
+ * plan). Keyed by the role kinds of lib/iam/secrets.ts. Every publisher and every reader (alarms, dashboard, scaling, demand:sync) takes its
+ * namespace from here.
+ */
+export const ROLE_METRIC_NAMESPACES = {
+  /** The chain node's health agent: ChainSynced, ChainHeadAgeSeconds. */
+  "chain-node": "LivepeerFleet/Chain",
+  /** The orchestrators' health agents: sessions and transcoder capacity (the region's demand). */
+  orchestrator: "LivepeerFleet/Orchestrator",
+  /** Reserved for the transcoders (they publish nothing today, so their role may put nothing). */
+  transcoder: "LivepeerFleet/Transcoder",
+  /** The reward watcher Lambda (WATCHER_METRICS). */
+  "reward-watcher": "LivepeerFleet/Watcher",
+} as const;
 
-/** Custom metrics published from the instances (dimension `Unit` = the stack name). */
+/**
+ * Custom metrics published from the instances (dimension `Unit` = the stack name), each in its
+ * publisher's namespace (ROLE_METRIC_NAMESPACES): ChainSynced and ChainHeadAgeSeconds in the
+ * chain node's, the rest in the orchestrators'.
+ */
 export const NODE_METRICS = {
   /** Per orchestrator (dimensions Unit, Orchestrator): livepeer_current_sessions_total. */
   currentSessions: "CurrentSessions",
@@ -107,7 +135,7 @@ export const UNIT_DIMENSION = "Unit";
 /** The second dimension of an orchestrator's metrics: its slot's AZ letter. */
 export const ORCHESTRATOR_DIMENSION = "Orchestrator";
 
-/** Published by the reward watcher Lambda every run (dimension `Unit`). */
+/** Published by the reward watcher Lambda every run (dimension `Unit`), in its own namespace. */
 export const WATCHER_METRICS = {
   /** 1 on every run that read the chain; its absence is the "watcher silent" alarm. */
   heartbeat: "WatcherHeartbeat",

@@ -1,7 +1,7 @@
 // `npm run access:table [-- --check]`: evaluates every shipped stack offline (each in its own
 // process under the mock monitor, as `npm run plan` does), decides with an IAM evaluation engine
 // which role can read which secret (lib/iam), and writes the table into docs/operations.md between
-// its markers. --check writes nothing and exits 1 when the document is stale. Exit 1 also when
+// its markers; it also decides which role may publish into which metric namespace. --check writes nothing and exits 1 when the document is stale. Exit 1 also when
 // the evaluation finds a policy problem or access that differs from the intent (listed on stderr;
 // the table is written all the same, so the document shows the state), 64 on wrong usage.
 import { spawnSync } from "node:child_process";
@@ -34,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   const before = fs.readFileSync(ACCESS_DOC, "utf8");
   const after = replaceAccessTable(before, report.table);
   let code = 0;
-  for (const p of [...report.policyProblems, ...report.accessProblems]) {
+  for (const p of [...report.policyProblems, ...report.accessProblems, ...report.metricProblems]) {
     process.stderr.write(`${p}\n`);
     code = 1;
   }

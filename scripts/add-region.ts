@@ -1,5 +1,5 @@
-// `npm run add-region -- --fleet prod --region REGION [--from STACK] [--demand FILE]
-//   [--orchestrator 0x...]`
+// `npm run add-region -- --fleet prod --region REGION --redeemer 0x... [--from STACK]
+//   [--demand FILE] [--orchestrator 0x...]`
 // Writes Pulumi.<fleet>-<region>.yaml and adds the region to Pulumi.<fleet>.yaml, both or
 // neither, then prints the deploy order (lib/ops/deploy-order.ts) that brings the new region up. Exit 0 done, 2 refused (the
 // message says why and nothing was written), 64 wrong usage.
@@ -11,8 +11,8 @@ import { ConfigError } from "../lib/config/load";
 import { YamlEditError } from "../lib/ops/yaml-edit";
 
 const USAGE =
-  "npm run add-region -- --fleet prod --region REGION [--from STACK] [--demand FILE] " +
-  "[--orchestrator 0x...]";
+  "npm run add-region -- --fleet prod --region REGION --redeemer 0x... [--from STACK] " +
+  "[--demand FILE] [--orchestrator 0x...]";
 
 const HELP = helpText({
   usage: USAGE,
@@ -22,6 +22,10 @@ const HELP = helpText({
   flags: [
     ["--fleet NAME", "the fleet stack (required)"],
     ["--region REGION", "the AWS region to add (required)"],
+    [
+      "--redeemer 0x...",
+      "the region's own redeemer account, funded with ETH on Arbitrum (required)",
+    ],
     ["--from STACK", "copy this region stack's config (default: the project defaults)"],
     ["--demand FILE", "a demand block (YAML) for the new region"],
     ["--orchestrator 0x...", "the orchestrator address (default: the fleet's regions' one)"],
@@ -44,7 +48,14 @@ const processIo: Io = {
 export function main(argv: string[], projectDir: string, io = processIo): number {
   const f = parseFlags(
     argv,
-    { fleet: "string", region: "string", from: "string", demand: "string", orchestrator: "string" },
+    {
+      fleet: "string",
+      region: "string",
+      from: "string",
+      demand: "string",
+      orchestrator: "string",
+      redeemer: "string",
+    },
     USAGE,
     HELP,
   );
@@ -58,6 +69,7 @@ export function main(argv: string[], projectDir: string, io = processIo): number
       from: f.from,
       demandFile: f.demand === undefined ? undefined : path.resolve(f.demand),
       orchestrator: f.orchestrator,
+      redeemer: f.redeemer,
     });
     applyAll(plan.changes);
     const out = [

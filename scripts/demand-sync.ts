@@ -4,8 +4,8 @@
 // partial series, NaN, an HTTP or API error): a message, exit 2 and the file untouched; a result
 // the config would reject: the config problem, exit 1 and the file untouched.
 //
-// Source: CloudWatch in the stack's own region by default (the orchestrators' LivepeerFleet
-// metrics, lib/demand/metrics.ts), with the AWS SDK's default credentials. Or Prometheus with
+// Source: CloudWatch in the stack's own region by default (the orchestrators' metrics in their
+// namespace, lib/demand/metrics.ts), with the AWS SDK's default credentials. Or Prometheus with
 // --prometheus URL, which then needs --region-selector (label matchers naming the stack's
 // region) and one way to authenticate: --bearer-token-file PATH, --bearer-token-env NAME, or
 // --sigv4 (Amazon Managed Service for Prometheus; region from the URL or --sigv4-region).

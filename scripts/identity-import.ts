@@ -107,6 +107,7 @@ export async function main(argv: string[], deps: ImportDeps): Promise<number> {
       names: keyParameterNames(config.identity.parameterPrefix, keyRole),
       kmsKeyId: `alias/${unitKeyAliasName(f.stack)}`,
       orchestratorAddress: config.livepeer.orchestratorAddress,
+      redeemerAddress: config.livepeer.redeemerAddress,
     };
     const r = await importIdentity(
       deps.ssm(role.region),

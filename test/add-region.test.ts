@@ -44,10 +44,14 @@ function snapshot(dir: string): Record<string, unknown> {
   );
 }
 
+/** The new region's own redeemer account, as every run passes it (unless the test gives one). */
+const NEW_REDEEMER = "0x00000000000000000000000000000000000000D4";
+
 function run(dir: string, ...argv: string[]): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
-  const code = main(argv, dir, { out: (t) => (out += t), err: (t) => (err += t) });
+  const args = argv.includes("--redeemer") ? argv : [...argv, "--redeemer", NEW_REDEEMER];
+  const code = main(args, dir, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 }
 
@@ -68,6 +72,7 @@ describe("add-region", () => {
     expect(config["livepeer-fleet:network"]).to.deep.equal({ cidr: "10.12.0.0/16" });
     expect(config["livepeer-fleet:livepeer"]).to.deep.equal({
       orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+      redeemerAddress: NEW_REDEEMER,
     });
     // Written out, so a later edit of the AZ list can never move the protected data volume.
     expect(config["livepeer-fleet:chainNode"]).to.deep.equal({ availabilityZone: "a" });
@@ -119,6 +124,12 @@ describe("add-region", () => {
     expect(config.config["livepeer-fleet:identity"]).to.deep.equal({});
     expect(r.out).to.include("not copied from prod-us-east-1: livepeer-fleet:apiToken");
     expect(r.out).to.include("identity.parameterPrefix");
+    // The template's redeemer account stays the template's: the new region gets --redeemer.
+    expect(config.config["livepeer-fleet:livepeer"]).to.deep.equal({
+      orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+      redeemerAddress: NEW_REDEEMER,
+    });
+    expect(r.out).to.include("livepeer.redeemerAddress (each region has its own redeemer account");
   });
 
   it("writes the chain node's AZ from the template's AZs, keeping one the template pins", () => {
@@ -141,7 +152,12 @@ describe("add-region", () => {
     expect(written.config["livepeer-fleet:chainNode"].availabilityZone).to.equal("b");
     fs.appendFileSync(from, "  livepeer-fleet:chainNode:\n    availabilityZone: c\n");
     expect(
-      run(dir, "--fleet", "prod", "--region", "eu-south-1", "--from", "prod-eu-west-1").code,
+      run(
+        dir,
+        ...["--fleet", "prod", "--region", "eu-south-1", "--from", "prod-eu-west-1"],
+        // A second new region: its own redeemer account (the first one's is taken now).
+        ...["--redeemer", "0x00000000000000000000000000000000000000d5"],
+      ).code,
     ).to.equal(0);
     const pinned = parse(
       fs.readFileSync(path.join(dir, "Pulumi.prod-eu-south-1.yaml"), "utf8"),
@@ -216,6 +232,21 @@ describe("add-region", () => {
         /orchestratorAddress/,
       ],
       ["an unknown fleet", ["--region", "eu-central-1", "--fleet", "staging"], /not found/],
+      [
+        "a redeemer that is not an address",
+        ["--region", "eu-central-1", "--redeemer", "0x1234"],
+        /--redeemer 0x1234: not an Ethereum address/,
+      ],
+      [
+        "another region's redeemer account (one account, one sender)",
+        ["--region", "eu-central-1", "--redeemer", "0x1000000000000000000000000000000000000002"],
+        /is prod-eu-west-1's redeemer account already/,
+      ],
+      [
+        "the orchestrator's account as the redeemer",
+        ["--region", "eu-central-1", "--redeemer", "0x11D12AfEF50b1FeE02146020533857d35936035D"],
+        /redeemerAddress: expected an account other than orchestratorAddress/,
+      ],
     ];
     for (const [what, args, message, prepare] of cases) {
       it(`refuses ${what}`, () => {
@@ -231,6 +262,19 @@ describe("add-region", () => {
         expect(snapshot(dir)).to.deep.equal(before);
       });
     }
+  });
+
+  it("refuses without --redeemer: no template or other region can supply the new one's account", () => {
+    const dir = tempRepo();
+    const before = snapshot(dir);
+    let err = "";
+    const code = main(["--fleet", "prod", "--region", "eu-central-1"], dir, {
+      out: () => undefined,
+      err: (t) => (err += t),
+    });
+    expect(code).to.equal(2);
+    expect(err).to.match(/pass --redeemer 0x\.\.\.: eu-central-1's own redeemer account/);
+    expect(snapshot(dir)).to.deep.equal(before);
   });
 
   it("undoes the new file when replacing the fleet file fails", () => {

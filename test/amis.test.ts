@@ -17,7 +17,10 @@ import { PROJECT_DIR } from "./helpers/program";
 
 const BASE = {
   network: { cidr: "10.10.0.0/16" },
-  livepeer: { orchestratorAddress: "0x00000000000000000000000000000000000000A1" },
+  livepeer: {
+    orchestratorAddress: "0x00000000000000000000000000000000000000A1",
+    redeemerAddress: "0x00000000000000000000000000000000000000C3",
+  },
 };
 const config = (extra: Record<string, unknown> = {}) =>
   resolveDerived(RegionConfigSchema.parse({ ...BASE, ...extra }), "prod-us-east-1");

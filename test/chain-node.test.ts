@@ -1,7 +1,8 @@
 // The chain node under the mock monitor, built in-process from the fixture config.
 import { expect } from "chai";
 import { buildUnit } from "./helpers/components";
-import { fixtureDesign } from "./fixtures/region";
+import { FIXTURE_REDEEMER, fixtureDesign } from "./fixtures/region";
+import { parseEnv } from "../lib/userdata";
 import { one, ofType, policyOf } from "./helpers/program";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
 
@@ -122,6 +123,33 @@ describe("chain node (fixture, in-process under the mock monitor)", () => {
         a.inputs.policyArn === "arn:aws:iam:us-east-1:123456789012:test-us-east-1-identity-read",
     );
     expect(attached.map((a) => a.name)).to.deep.equal(["test-us-east-1-chain-identity"]);
+  });
+
+  it("user data: the region's redeemer key everywhere, the orchestrator key and reward service in the home region only", async () => {
+    const env = (u: Evaluation) =>
+      parseEnv(
+        Buffer.from(
+          String(one(u, "aws:ec2/launchTemplate:LaunchTemplate", "-chain-lt").inputs.userData),
+          "base64",
+        ).toString("utf8"),
+      );
+    const prefix = "/livepeer-fleet/test-us-east-1";
+    const home = env(e);
+    expect(home).to.include({
+      LF_REWARD_SERVICE: "1",
+      LF_REDEEMER_KEYSTORE_PARAM: `${prefix}/redeemer/keystore`,
+      LF_REDEEMER_PASSPHRASE_PARAM: `${prefix}/redeemer/passphrase`,
+      LF_ORCH_KEYSTORE_PARAM: `${prefix}/orchestrator/keystore`,
+      LF_ORCH_PASSPHRASE_PARAM: `${prefix}/orchestrator/passphrase`,
+      LF_REDEEMER_ACCOUNT: FIXTURE_REDEEMER,
+    });
+    const away = env(await buildUnit(fixtureDesign({}, { homeRegion: "eu-west-1" })));
+    expect(away).to.include({
+      LF_REWARD_SERVICE: "0",
+      LF_REDEEMER_KEYSTORE_PARAM: `${prefix}/redeemer/keystore`,
+    });
+    expect(away).not.to.have.property("LF_ORCH_KEYSTORE_PARAM");
+    expect(away).not.to.have.property("LF_ORCH_PASSPHRASE_PARAM");
   });
 
   it("a configured P2P port moves the node to a public subnet and opens exactly that port", async () => {

@@ -245,8 +245,14 @@ describe("nightly chain restart command (rendered runCommand under /bin/sh; syst
         },
         dataVolumeId: "vol-0123456789abcdef0",
         zoneId: "Z0123456789ABCDEFGHIJ",
-        keystoreParameter: "/p/keystore",
-        passphraseParameter: "/p/passphrase",
+        redeemerIdentity: {
+          keystore: "/p/redeemer/keystore",
+          passphrase: "/p/redeemer/passphrase",
+        },
+        orchestratorIdentity: {
+          keystore: "/p/orchestrator/keystore",
+          passphrase: "/p/orchestrator/passphrase",
+        },
       }).map(([k, v]) => [k, String(v)]),
     );
     expect(env.LF_HEALTH_ARGS).to.include(

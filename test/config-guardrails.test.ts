@@ -33,6 +33,7 @@ function load(stackValues: Record<string, unknown>) {
       "livepeer-fleet:network": { cidr: "10.20.0.0/16" },
       "livepeer-fleet:livepeer": {
         orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+        redeemerAddress: "0x00000000000000000000000000000000000000C3",
       },
       ...stackValues,
     },

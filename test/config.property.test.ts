@@ -11,6 +11,7 @@ const role = parseStackName("prod-us-east-1") as Extract<
   { role: "region" }
 >;
 const ADDRESS = "0x11D12AfEF50b1FeE02146020533857d35936035D";
+const REDEEMER = "0x00000000000000000000000000000000000000C3";
 
 const validCidr = fc
   .tuple(
@@ -46,7 +47,11 @@ const validRegion = fc
   })
   .map((v) => ({
     "livepeer-fleet:network": { cidr: v.cidr, availabilityZones: v.azs, natStrategy: v.nat },
-    "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, healthPort: v.healthPort },
+    "livepeer-fleet:livepeer": {
+      orchestratorAddress: ADDRESS,
+      redeemerAddress: REDEEMER,
+      healthPort: v.healthPort,
+    },
     "livepeer-fleet:nodeGroup": {
       instanceType: v.instanceType,
       minSize: Math.max(v.min, 0),

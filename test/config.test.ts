@@ -25,6 +25,8 @@ const fleet = parseStackName("prod") as Extract<
   { role: "fleet" }
 >;
 const ADDRESS = "0x11D12AfEF50b1FeE02146020533857d35936035D";
+/** The region's own redeemer account (required, never the orchestrator's). */
+const REDEEMER = "0x00000000000000000000000000000000000000C3";
 /** The fleet's required drift-check settings. */
 const DRIFT = { "livepeer-fleet:driftCheck": { githubRepository: "example-org/livepeer-fleet" } };
 
@@ -40,7 +42,10 @@ function regionSources(
     projectValues: projectValues ?? readProjectConfig(PROJECT_DIR),
     stackValues: {
       "livepeer-fleet:network": { cidr: "10.20.0.0/16" },
-      "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS },
+      "livepeer-fleet:livepeer": {
+        orchestratorAddress: ADDRESS,
+        redeemerAddress: REDEEMER,
+      },
       ...stackValues,
     },
   };
@@ -175,7 +180,13 @@ describe("config: a problem derived from an already invalid value is not repeate
 
   it("an unknown network: no missing Controller and chain id on top", () => {
     expect(
-      lines({ "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, network: "arbitrum" } }),
+      lines({
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: REDEEMER,
+          network: "arbitrum",
+        },
+      }),
     ).to.deep.equal([
       "livepeer-fleet:livepeer.network: expected a go-livepeer -network: arbitrum-one-mainnet, " +
         'mainnet, arbitrum-one-rinkeby, rinkeby, offchain (got "arbitrum")',
@@ -186,7 +197,11 @@ describe("config: a problem derived from an already invalid value is not repeate
     expect(
       lines({
         "livepeer-fleet:nodeGroup": { minSize: 3, maxSize: 2 },
-        "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, servicePort: 80 },
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: REDEEMER,
+          servicePort: 80,
+        },
       }).map((l) => l.split(":")[1]),
     ).to.have.members(["livepeer.servicePort", "nodeGroup.maxSize"]);
   });
@@ -286,7 +301,11 @@ describe("config: defaults and merging", () => {
     const c = loadRegionConfig(
       region,
       regionSources({
-        "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, network: "mainnet" },
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: REDEEMER,
+          network: "mainnet",
+        },
         "livepeer-fleet:rewardWatcher": {
           controllerAddress: "0xF96D54E490317c557A967ABfA5d6e33006BE69b3",
           chainId: 1,
@@ -319,7 +338,12 @@ describe("config: defaults and merging", () => {
   it("normalises the orchestrator address to its checksum form", () => {
     const c = loadRegionConfig(
       region,
-      regionSources({ "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS.toLowerCase() } }),
+      regionSources({
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS.toLowerCase(),
+          redeemerAddress: REDEEMER,
+        },
+      }),
     );
     expect(c.livepeer.orchestratorAddress).to.equal(ADDRESS);
   });
@@ -377,6 +401,24 @@ describe("config: each rule names the file, the key path and what is expected", 
       /required/,
     ],
     [
+      "no redeemer account",
+      { "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS } },
+      "livepeer-fleet:livepeer.redeemerAddress",
+      /required/,
+    ],
+    [
+      // One account, one sender: the reward service sends from the orchestrator's account.
+      "the redeemer is the orchestrator (whatever the case)",
+      {
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: ADDRESS.toLowerCase(),
+        },
+      },
+      "livepeer-fleet:livepeer.redeemerAddress",
+      /other than orchestratorAddress/,
+    ],
+    [
       "bad address",
       { "livepeer-fleet:livepeer": { orchestratorAddress: "0x1234" } },
       "livepeer-fleet:livepeer.orchestratorAddress",
@@ -400,13 +442,25 @@ describe("config: each rule names the file, the key path and what is expected", 
     ],
     [
       "privileged port",
-      { "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, healthPort: 80 } },
+      {
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: REDEEMER,
+          healthPort: 80,
+        },
+      },
       "livepeer-fleet:livepeer.healthPort",
       /1024-65535/,
     ],
     [
       "health on service port",
-      { "livepeer-fleet:livepeer": { orchestratorAddress: ADDRESS, healthPort: 8935 } },
+      {
+        "livepeer-fleet:livepeer": {
+          orchestratorAddress: ADDRESS,
+          redeemerAddress: REDEEMER,
+          healthPort: 8935,
+        },
+      },
       "livepeer-fleet:livepeer.healthPort",
       /other than servicePort/,
     ],

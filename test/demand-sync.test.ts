@@ -503,7 +503,7 @@ function minuteTotals(): Map<number, Datum> {
 
 /**
  * A stand-in for CloudWatch's GetMetricData and ListMetrics where it matters here: it answers
- * only the LivepeerFleet metrics of this stack's Unit in its own region, Sum per period over
+ * only the orchestrators' (LivepeerFleet/Orchestrator) metrics of this stack's Unit in its own region, Sum per period over
  * datapoints published every 10 s (6 per orchestrator-minute), paged with NextToken.
  */
 function cloudWatchStandIn(opts: {
@@ -634,7 +634,7 @@ describe("demand:sync from CloudWatch (stand-in client)", () => {
       ((t: number, v: number) => number) | undefined,
       RegExp,
     ][] = [
-      [new Map(), undefined, /empty answer: no LivepeerFleet ServedSessions/],
+      [new Map(), undefined, /empty answer: no LivepeerFleet\/Orchestrator ServedSessions/],
       [
         new Map([...minuteTotals()].filter(([t]) => t < START + 86_400)),
         undefined,

@@ -118,7 +118,8 @@ describe("one deploy order", function () {
       fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
     }
     let out = "";
-    const code = addRegion(["--fleet", "prod", "--region", "eu-central-1"], dir, {
+    const redeemer = ["--redeemer", "0x00000000000000000000000000000000000000D4"];
+    const code = addRegion(["--fleet", "prod", "--region", "eu-central-1", ...redeemer], dir, {
       out: (t) => (out += t),
       err: (t) => (out += t),
     });

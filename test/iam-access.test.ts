@@ -13,6 +13,8 @@ import { KNOWN_DIFFERENCES } from "../lib/iam/expectations";
 import { AccessModelError, extractAccessModel } from "../lib/iam/extract";
 import { accessReport, type AccessReport } from "../lib/iam/run";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
+import { ROLE_METRIC_NAMESPACES } from "../lib/runtime-contract";
+import { DEMAND_NAMESPACE } from "../lib/demand/metrics";
 import { PROJECT_DIR, evaluate } from "./helpers/program";
 
 const HOME = "prod-us-east-1";
@@ -132,6 +134,65 @@ describe("who can read each secret (IAM evaluation of every shipped stack)", fun
         expect(serving, row.ref.secret.name).to.deep.equal([]);
       }
     }
+  });
+
+  it("lets each role publish metrics into its own namespace only", function () {
+    expect(report.metricProblems, report.metricProblems.join("\n")).to.deep.equal([]);
+    const allowed = (suffix: string) =>
+      [
+        ...new Set(
+          report.metricDecisions
+            .filter((d) => d.role.logicalName.endsWith(suffix) && d.decision === "Allowed")
+            .map((d) => d.namespace),
+        ),
+      ].sort();
+    for (const stack of [HOME, OTHER]) {
+      expect(allowed(`${stack}-chain-role`)).to.deep.equal([ROLE_METRIC_NAMESPACES["chain-node"]]);
+      expect(allowed(`${stack}-orch-a-role`)).to.deep.equal([ROLE_METRIC_NAMESPACES.orchestrator]);
+      expect(allowed(`${stack}-ops-watcher-role`)).to.deep.equal([
+        ROLE_METRIC_NAMESPACES["reward-watcher"],
+      ]);
+      // A transcoder can fake neither ChainSynced nor the region's demand (orchestrator namespace).
+      expect(allowed(`${stack}-tc-role`)).to.deep.equal([]);
+    }
+    // Demand lives in the orchestrators' namespace: the metric the pool scales on.
+    expect(DEMAND_NAMESPACE).to.equal(ROLE_METRIC_NAMESPACES.orchestrator);
+    expect(allowed("-drift")).to.deep.equal([]);
+  });
+
+  it("fails when a transcoder role may put metrics anywhere (injected into a copy of the plan)", async function () {
+    const injected = await accessReport(
+      PROJECT_DIR,
+      withResources(evaluations, OTHER, [
+        inlinePolicy(`${OTHER}-tc-role`, [
+          { Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" },
+        ]),
+      ]),
+    );
+    const found = injected.metricProblems.filter((p) => p.startsWith(`${OTHER}-tc-role`));
+    expect(found).to.include(
+      `${OTHER}-tc-role (transcoder@${OTHER}) CAN put metrics into ` +
+        `${ROLE_METRIC_NAMESPACES["chain-node"]}: not its namespace`,
+    );
+    expect(found.join("\n")).to.include(`into ${ROLE_METRIC_NAMESPACES.orchestrator}`);
+    // Scoped to its own namespace instead, it passes.
+    const scoped = await accessReport(
+      PROJECT_DIR,
+      withResources(evaluations, OTHER, [
+        inlinePolicy(`${OTHER}-orch-a-role`, [
+          {
+            Effect: "Allow",
+            Action: "cloudwatch:PutMetricData",
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": "LivepeerFleet/Chain" } },
+          },
+        ]),
+      ]),
+    );
+    expect(scoped.metricProblems).to.deep.equal([
+      `${OTHER}-orch-a-role (orchestrator@${OTHER}) CAN put metrics into LivepeerFleet/Chain: ` +
+        "not its namespace",
+    ]);
   });
 
   it("docs/operations.md carries the current table (npm run access:table)", function () {

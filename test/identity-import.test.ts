@@ -164,6 +164,7 @@ describe("identity:import and orch-secret (SSM stand-in)", () => {
           `    cidr: ${cidr}`,
           "  livepeer-fleet:livepeer:",
           `    orchestratorAddress: "${orchestrator.address}"`,
+          `    redeemerAddress: "${redeemer.address}"`,
           "",
         ].join("\n"),
       );
@@ -253,6 +254,16 @@ describe("identity:import and orch-secret (SSM stand-in)", () => {
     const r = await run(args(OTHER, "redeemer", "orchestrator.json", ...passFile()), ssm);
     expect(r.code).to.equal(2);
     expect(r.err).to.include("a redeemer needs its own account");
+    expect(ssm.sent).to.have.length(0);
+  });
+
+  it("refuses a redeemer key that is not the stack's redeemer account", async () => {
+    const ssm = new SsmStandIn();
+    const stranger = Wallet.createRandom();
+    fs.writeFileSync(path.join(dir, "stranger.json"), await keystoreFor(stranger, PASSPHRASE));
+    const r = await run(args(OTHER, "redeemer", "stranger.json", ...passFile()), ssm);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.include(`holds ${stranger.address}`).and.include("redeemerAddress");
     expect(ssm.sent).to.have.length(0);
   });
 

@@ -1,8 +1,10 @@
-// Identity and secret handling on the node, for real: fetch-identity.sh, throwaway-identity.sh
-// and rpc-proxy-config.sh run against local STAND-INS for the instance metadata service (IMDSv2
-// only) and SSM GetParameter (helpers/aws-stand-ins.ts), through awsapi.py and boto3. The SSM
-// stand-in verifies every request's SigV4 signature with the AWS SDK's own signer and refuses a
-// wrong one. Key material lands in a tmpfs mounted for the test (root).
+// Identity and secret handling on the node, for real: fetch-identity.sh (the redeemer's own
+// account and, in the home region only, the orchestrator's), throwaway-identity.sh and
+// rpc-proxy-config.sh run against local STAND-INS for the instance metadata service (IMDSv2 only)
+// and SSM GetParameter (helpers/aws-stand-ins.ts), through awsapi.py and boto3. The SSM stand-in
+// verifies every request's SigV4 signature with the AWS SDK's own signer and refuses a wrong one.
+// Key material lands in a tmpfs mounted for the test (root). The scripts run as their units run
+// them, with core dumps off (prlimit --core=0:0, the units' LimitCORE=0), unless a test says not.
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -13,10 +15,29 @@ import { requireRoot, requireTools } from "./helpers/tools";
 import { NODE_DIR } from "./helpers/node-runtime";
 import { TEST_IDENTITY } from "./helpers/test-identity";
 
+// One test key serves as whichever account a test needs: the env file says whose it should be.
 const PARAMS: Record<string, string> = {
   "/lf/test/orchestrator/keystore": TEST_IDENTITY.keystore,
   "/lf/test/orchestrator/passphrase": TEST_IDENTITY.passphrase,
+  "/lf/test/redeemer/keystore": TEST_IDENTITY.keystore,
+  "/lf/test/redeemer/passphrase": TEST_IDENTITY.passphrase,
   "/lf/test/chain/rpc-endpoints": TEST_IDENTITY.endpoints,
+};
+/** Another account than the test key's: the orchestrator, when the test key is the redeemer's. */
+const ORCHESTRATOR = "0x11D12AfEF50b1FeE02146020533857d35936035D";
+/** The node.env settings fetch-identity.sh reads (home region: the reward service runs here). */
+const BASE_ENV: Record<string, string> = {
+  LF_ORCH_ADDR: ORCHESTRATOR,
+  LF_REDEEMER_ACCOUNT: TEST_IDENTITY.address,
+  LF_REDEEMER_KEYSTORE_PARAM: "/lf/test/redeemer/keystore",
+  LF_REDEEMER_PASSPHRASE_PARAM: "/lf/test/redeemer/passphrase",
+  LF_REWARD_SERVICE: "1",
+  LF_ORCH_KEYSTORE_PARAM: "/lf/test/orchestrator/keystore",
+  LF_ORCH_PASSPHRASE_PARAM: "/lf/test/orchestrator/passphrase",
+  LF_RPC_ENDPOINTS_PARAM: "/lf/test/chain/rpc-endpoints",
+  LF_RPC_PORT: "18545",
+  LF_LOCAL_RPC_PORT: "18547",
+  LF_CHAIN_HEALTH_PORT: "18937",
 };
 
 describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", function () {
@@ -38,7 +59,7 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
 
   before(async function () {
     requireRoot(this);
-    requireTools(this, "python3", "mount", "haproxy");
+    requireTools(this, "python3", "mount", "haproxy", "prlimit");
     requireBoto3(this);
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lf-node-identity-"));
     runDir = path.join(tmp, "run");
@@ -60,20 +81,8 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
       return { Parameter: { Name: name, Type: "SecureString", Value: value } };
     });
 
-    const envFile = path.join(tmp, "node.env");
-    fs.writeFileSync(
-      envFile,
-      [
-        `LF_ORCH_ADDR='${TEST_IDENTITY.address}'`,
-        "LF_IDENTITY_KEYSTORE_PARAM='/lf/test/orchestrator/keystore'",
-        "LF_IDENTITY_PASSPHRASE_PARAM='/lf/test/orchestrator/passphrase'",
-        "LF_RPC_ENDPOINTS_PARAM='/lf/test/chain/rpc-endpoints'",
-        "LF_RPC_PORT='18545'",
-        "LF_LOCAL_RPC_PORT='18547'",
-        "LF_CHAIN_HEALTH_PORT='18937'",
-        "",
-      ].join("\n"),
-    );
+    envFile = path.join(tmp, "node.env");
+    writeEnv({});
     env = {
       ...awsEnv(imds, { SSM: ssm }),
       LF_ROOT: root,
@@ -88,10 +97,27 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
+  let envFile: string;
+  /** node.env: BASE_ENV with `over` on top (undefined: the key is absent). */
+  function writeEnv(over: Record<string, string | undefined>): void {
+    const vars = { ...BASE_ENV, ...over };
+    const lines = Object.entries(vars).flatMap(([k, v]) =>
+      v === undefined ? [] : [`${k}='${v}'`],
+    );
+    fs.writeFileSync(envFile, `${lines.join("\n")}\n`);
+  }
+  afterEach(() => writeEnv({}));
+
   // Asynchronous: the stand-ins live in this process and must keep answering meanwhile.
-  function run(script: string, dir: string): Promise<{ code: number; log: string }> {
+  function run(
+    script: string,
+    args: string | string[],
+    opts: { core?: string } = {},
+  ): Promise<{ code: number; log: string }> {
+    const argv = [path.join(root, "bin", script), ...(Array.isArray(args) ? args : [args])];
     return new Promise((resolve) => {
-      const child = spawn("bash", [path.join(root, "bin", script), dir], { env });
+      // As the units run them: LimitCORE=0 is soft and hard 0 (prlimit sets both).
+      const child = spawn("prlimit", [`--core=${opts.core ?? "0:0"}`, "bash", ...argv], { env });
       let log = "";
       child.stdout.on("data", (d: Buffer) => (log += d.toString()));
       child.stderr.on("data", (d: Buffer) => (log += d.toString()));
@@ -109,54 +135,109 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
 
   const mode = (p: string) => (fs.statSync(p).mode & 0o777).toString(8);
 
-  it("fetch-identity.sh puts keystore and passphrase in tmpfs, 0400, signed and decrypted via SSM, logging no secret", async function () {
+  const ssmNames = (prefix: string) => ssmCalls().filter((c) => c.name.startsWith(prefix));
+
+  it("fetch-identity.sh redeemer: the region's own account into tmpfs, 0400, signed and decrypted via SSM, logging no secret", async function () {
     const dir = path.join(runDir, "livepeer-redeemer");
     fs.mkdirSync(dir, { mode: 0o700 });
-    const r = await run("fetch-identity.sh", dir);
+    const r = await run("fetch-identity.sh", ["redeemer", dir]);
     expect(r.code, r.log).to.equal(0);
     expect(fs.readFileSync(path.join(dir, "eth-password"), "utf8")).to.equal(
       TEST_IDENTITY.passphrase,
     );
-    expect(fs.readFileSync(path.join(dir, "keystore", "orchestrator.json"), "utf8")).to.equal(
+    expect(fs.readFileSync(path.join(dir, "keystore", "redeemer.json"), "utf8")).to.equal(
       TEST_IDENTITY.keystore,
     );
+    expect(fs.readdirSync(path.join(dir, "keystore"))).to.deep.equal(["redeemer.json"]);
     expect(mode(path.join(dir, "eth-password"))).to.equal("400");
-    expect(mode(path.join(dir, "keystore", "orchestrator.json"))).to.equal("400");
+    expect(mode(path.join(dir, "keystore", "redeemer.json"))).to.equal("400");
     expect(mode(path.join(dir, "keystore"))).to.equal("700");
-    expect(ssmCalls().filter((c) => c.name.startsWith("/lf/test/orchestrator/"))).to.deep.equal([
-      { name: "/lf/test/orchestrator/keystore", decrypt: true, signatureOk: true },
-      { name: "/lf/test/orchestrator/passphrase", decrypt: true, signatureOk: true },
+    expect(ssmNames("/lf/test/redeemer/")).to.deep.equal([
+      { name: "/lf/test/redeemer/keystore", decrypt: true, signatureOk: true },
+      { name: "/lf/test/redeemer/passphrase", decrypt: true, signatureOk: true },
     ]);
+    // The redeemer never asks for the orchestrator's key.
+    expect(ssmNames("/lf/test/orchestrator/")).to.deep.equal([]);
+    expect(r.log.toLowerCase()).to.include(
+      `redeemer identity for ${TEST_IDENTITY.address.toLowerCase()}`,
+    );
     expectNoSecret(r.log);
   });
 
-  it("fetch-identity.sh refuses a directory that is not tmpfs", async function () {
-    const dir = path.join(tmp, "on-disk");
-    fs.mkdirSync(dir);
-    const r = await run("fetch-identity.sh", dir);
+  it("fetch-identity.sh orchestrator: the reward service's key, in the home region only", async function () {
+    writeEnv({ LF_ORCH_ADDR: TEST_IDENTITY.address, LF_REDEEMER_ACCOUNT: ORCHESTRATOR });
+    const dir = path.join(runDir, "livepeer-reward");
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const r = await run("fetch-identity.sh", ["orchestrator", dir]);
+    expect(r.code, r.log).to.equal(0);
+    expect(fs.readdirSync(path.join(dir, "keystore"))).to.deep.equal(["orchestrator.json"]);
+    expect(mode(path.join(dir, "keystore", "orchestrator.json"))).to.equal("400");
+    expect(ssmNames("/lf/test/orchestrator/").map((c) => c.name)).to.deep.equal([
+      "/lf/test/orchestrator/keystore",
+      "/lf/test/orchestrator/passphrase",
+    ]);
+    expectNoSecret(r.log);
+
+    // Another region (LF_REWARD_SERVICE=0, no orchestrator names rendered): refused before any call.
+    const before = ssmCalls().length;
+    writeEnv({
+      LF_ORCH_ADDR: TEST_IDENTITY.address,
+      LF_REWARD_SERVICE: "0",
+      LF_ORCH_KEYSTORE_PARAM: undefined,
+      LF_ORCH_PASSPHRASE_PARAM: undefined,
+    });
+    const away = path.join(runDir, "livepeer-reward-away");
+    fs.mkdirSync(away, { mode: 0o700 });
+    const refused = await run("fetch-identity.sh", ["orchestrator", away]);
+    expect(refused.code).to.not.equal(0);
+    expect(refused.log).to.match(/only by the home region's reward service/);
+    expect(fs.readdirSync(away)).to.deep.equal([]);
+    expect(ssmCalls().length).to.equal(before);
+  });
+
+  it("fetch-identity.sh refuses the orchestrator's key as the redeemer's (one account, one sender), and removes it", async function () {
+    writeEnv({ LF_ORCH_ADDR: TEST_IDENTITY.address, LF_REDEEMER_ACCOUNT: ORCHESTRATOR });
+    const dir = path.join(runDir, "redeemer-is-orchestrator");
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const r = await run("fetch-identity.sh", ["redeemer", dir]);
     expect(r.code).to.not.equal(0);
-    expect(r.log).to.match(/not on tmpfs/);
+    expect(r.log).to.match(/is the orchestrator's account .*the redeemer needs its own/);
     expect(fs.readdirSync(dir)).to.deep.equal([]);
+    expectNoSecret(r.log);
   });
 
   it("fetch-identity.sh refuses, and removes, a keystore of another address", async function () {
+    writeEnv({ LF_REDEEMER_ACCOUNT: "0x00000000000000000000000000000000000000C3" });
     const dir = path.join(runDir, "wrong-key");
     fs.mkdirSync(dir, { mode: 0o700 });
-    const envFile = String(env.LF_ENV_FILE);
-    const original = fs.readFileSync(envFile, "utf8");
-    fs.writeFileSync(
-      envFile,
-      original.replace(TEST_IDENTITY.address, "0x11D12AfEF50b1FeE02146020533857d35936035D"),
-    );
-    try {
-      const r = await run("fetch-identity.sh", dir);
-      expect(r.code).to.not.equal(0);
-      expect(r.log).to.match(/is not for 0x11D12AfEF50b1FeE02146020533857d35936035D/);
-      expect(fs.readdirSync(dir)).to.deep.equal([]);
-      expectNoSecret(r.log);
-    } finally {
-      fs.writeFileSync(envFile, original);
-    }
+    const r = await run("fetch-identity.sh", ["redeemer", dir]);
+    expect(r.code).to.not.equal(0);
+    expect(r.log).to.match(/is not for 0x00000000000000000000000000000000000000C3/);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+    expectNoSecret(r.log);
+  });
+
+  it("fetch-identity.sh refuses a directory that is not tmpfs, an unknown role, and a process that could dump core", async function () {
+    const disk = path.join(tmp, "on-disk");
+    fs.mkdirSync(disk);
+    const notTmpfs = await run("fetch-identity.sh", ["redeemer", disk]);
+    expect(notTmpfs.code).to.not.equal(0);
+    expect(notTmpfs.log).to.match(/not on tmpfs/);
+    expect(fs.readdirSync(disk)).to.deep.equal([]);
+
+    const dir = path.join(runDir, "checks");
+    fs.mkdirSync(dir, { mode: 0o700 });
+    const role = await run("fetch-identity.sh", ["reward", dir]);
+    expect(role.code).to.not.equal(0);
+    expect(role.log).to.match(/usage: fetch-identity.sh redeemer\|orchestrator DIR/);
+
+    const before = ssmCalls().length;
+    // Soft 0 but hard unlimited: the process could raise it again (a unit without LimitCORE=0).
+    const core = await run("fetch-identity.sh", ["redeemer", dir], { core: "0:unlimited" });
+    expect(core.code).to.not.equal(0);
+    expect(core.log).to.match(/core dumps are possible .*LimitCORE=0/);
+    expect(fs.readdirSync(dir)).to.deep.equal([]);
+    expect(ssmCalls().length, "nothing fetched").to.equal(before);
   });
 
   it("throwaway-identity.sh writes a random passphrase config (0400) and an empty keystore, logging neither", async function () {
@@ -216,5 +297,7 @@ describe("identity and secrets on the node (IMDS and SSM stand-ins, tmpfs)", fun
       "utf8",
     );
     expect(redeemer).to.match(/-ethPassword \/run\/livepeer-redeemer\/eth-password/);
+    const reward = fs.readFileSync(path.join(NODE_DIR, "units", "livepeer-reward.service"), "utf8");
+    expect(reward).to.match(/-ethPassword \/run\/livepeer-reward\/eth-password/);
   });
 });

@@ -11,7 +11,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import {
-  METRIC_NAMESPACE,
+  ROLE_METRIC_NAMESPACES,
   NODE_METRICS,
   ORCHESTRATOR_DIMENSION,
   UNIT_DIMENSION,
@@ -40,6 +40,9 @@ import { ofType, one, policyOf } from "./helpers/program";
 import { buildUnit } from "./helpers/components";
 import { fixtureDesign } from "./fixtures/region";
 import type { Evaluation } from "../lib/plan/evaluate";
+
+const CHAIN_NS = ROLE_METRIC_NAMESPACES["chain-node"];
+const ORCH_NS = ROLE_METRIC_NAMESPACES.orchestrator;
 
 interface Datum {
   name: string;
@@ -180,7 +183,7 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
 
   const chainArgs = (ethUrl: string) => [
     ...["--mode", "chain", "--eth-url", ethUrl, "--max-head-age", "30"],
-    ...["--namespace", METRIC_NAMESPACE, "--dimension", `${UNIT_DIMENSION}=prod-test`],
+    ...["--namespace", CHAIN_NS, "--dimension", `${UNIT_DIMENSION}=prod-test`],
     ...["--metric-chain-synced", NODE_METRICS.chainSynced],
     ...["--metric-chain-head-age", NODE_METRICS.chainHeadAgeSeconds],
   ];
@@ -188,7 +191,7 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
     ...["--mode", "orchestrator", "--eth-url", fresh.url, "--max-head-age", "30"],
     ...["--livepeer-url", livepeer.healthzUrl, "--status-url", livepeer.statusUrl],
     ...["--min-transcoders", "1", "--fault-interval", "3600", "--fault-checks", "3"],
-    ...["--namespace", METRIC_NAMESPACE, "--metrics-url", livepeer.metricsUrl],
+    ...["--namespace", ORCH_NS, "--metrics-url", livepeer.metricsUrl],
     ...["--dimension", `${UNIT_DIMENSION}=prod-test`, "--dimension", "Orchestrator=a"],
     ...["--metric-sessions", ORCH_NAMES.sessions, "--metric-max-sessions", ORCH_NAMES.maxSessions],
     ...["--metric-transcoders", ORCH_NAMES.transcoders],
@@ -203,7 +206,7 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
     expect(puts().length).to.be.at.least(3);
     for (const c of puts()) {
       expect(c.params.get("Version")).to.equal("2010-08-01");
-      expect(c.params.get("Namespace")).to.equal(METRIC_NAMESPACE);
+      expect(c.params.get("Namespace")).to.equal(CHAIN_NS);
       const data = metricData(c.params);
       expect(data.map((d) => d.name)).to.deep.equal([
         NODE_METRICS.chainHeadAgeSeconds,
@@ -243,7 +246,7 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
     const url = await start(orchArgs());
     await afterRounds(url, 1);
     const first = metricData(puts()[0].params);
-    expect(puts()[0].params.get("Namespace")).to.equal(METRIC_NAMESPACE);
+    expect(puts()[0].params.get("Namespace")).to.equal(ORCH_NS);
     expect(first).to.deep.equal(
       [
         [ORCH_NAMES.sessions, 7],
@@ -362,26 +365,26 @@ describe("health agent publishes CloudWatch metrics (IMDS, CloudWatch and go-liv
   });
 });
 
-describe("instance roles may publish the fleet's metrics only (fixture unit under the mock monitor)", function () {
+describe("instance roles may publish into their own namespace only (fixture unit under the mock monitor)", function () {
   let e: Evaluation;
   before(async function () {
     e = await buildUnit(fixtureDesign());
   });
-  const publish = {
+  const publish = (namespace: string) => ({
     Sid: "PublishFleetMetrics",
     Effect: "Allow",
     Action: "cloudwatch:PutMetricData",
     // PutMetricData has no resource-level permissions: the namespace condition is the scope.
     Resource: "*",
-    Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-  };
+    Condition: { StringEquals: { "cloudwatch:namespace": namespace } },
+  });
   const statements = (suffix: string) =>
     policyOf(one(e, "aws:iam/rolePolicy:RolePolicy", suffix)).Statement;
 
-  it("orchestrators: PutMetricData in LivepeerFleet, and reporting their own instance's health", function () {
+  it("orchestrators: PutMetricData in their namespace, and reporting their own instance's health", function () {
     for (const slot of ["a", "b"]) {
       const s = statements(`-orch-${slot}-self`);
-      expect(s).to.deep.include(publish);
+      expect(s).to.deep.include(publish(ORCH_NS));
       expect(s.find((x) => x.Sid === "ReportOwnInstanceHealth")).to.deep.include({
         Action: "autoscaling:SetInstanceHealth",
         Condition: { StringEquals: { "aws:ResourceTag/livepeer-fleet:unit": "test-us-east-1" } },
@@ -389,11 +392,11 @@ describe("instance roles may publish the fleet's metrics only (fixture unit unde
     }
   });
 
-  it("transcoders publish nothing; the chain node: PutMetricData in LivepeerFleet, nothing else", function () {
+  it("transcoders publish nothing; the chain node: PutMetricData in its namespace, nothing else", function () {
     expect(statements("-tc-self").map((x) => x.Action)).not.to.include("cloudwatch:PutMetricData");
     const p = one(e, "aws:iam/rolePolicy:RolePolicy", "-chain-metrics");
     expect(p.inputs.role).to.equal("test-us-east-1-chain-role-id");
-    expect(policyOf(p).Statement).to.deep.equal([publish]);
+    expect(policyOf(p).Statement).to.deep.equal([publish(CHAIN_NS)]);
   });
 
   /** LF_HEALTH_ARGS as each launch template's user data renders it. */
@@ -426,14 +429,14 @@ describe("instance roles may publish the fleet's metrics only (fixture unit unde
         .args.split(" ");
     expect(args("-chain-lt")).to.include.members([
       "--publish",
-      METRIC_NAMESPACE,
+      CHAIN_NS,
       `${UNIT_DIMENSION}=test-us-east-1`,
       NODE_METRICS.chainSynced,
       NODE_METRICS.chainHeadAgeSeconds,
     ]);
     expect(args("-orch-b-lt")).to.include.members([
       "--publish",
-      METRIC_NAMESPACE,
+      ORCH_NS,
       `${UNIT_DIMENSION}=test-us-east-1`,
       `${ORCHESTRATOR_DIMENSION}=b`,
       NODE_METRICS.currentSessions,

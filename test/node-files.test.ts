@@ -38,11 +38,17 @@ describe("node files: shell, Python and systemd units", function () {
   after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("has the files the issue names", function () {
-    expect(SHELL.map(rel)).to.include.members(["mount-data-volume.sh", "fetch-identity.sh"]);
+    expect(SHELL.map(rel)).to.include.members([
+      "mount-data-volume.sh",
+      "fetch-identity.sh",
+      "loopback-guard.sh",
+      "nitro-isolation.sh",
+    ]);
     expect(UNITS.map(rel)).to.include.members([
       "units/livepeer-orchestrator.service",
       "units/livepeer-transcoder.service",
       "units/livepeer-redeemer.service",
+      "units/livepeer-reward.service",
       "units/rpc-proxy.service",
       "units/livepeer-health.service",
       "units/nitro/chain-client.service",

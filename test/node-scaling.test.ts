@@ -76,7 +76,7 @@ describe("transcoder pool scaling (fixture, in-process under the mock monitor)",
         returnData: false,
         metricStat: {
           metric: {
-            namespace: "LivepeerFleet",
+            namespace: "LivepeerFleet/Orchestrator",
             metricName: "CurrentSessions",
             dimensions: [
               { name: "Unit", value: STACK },

@@ -4,7 +4,10 @@ import { RegionConfigSchema, resolveDerived } from "../lib/config/schema";
 
 const minimal = {
   network: { cidr: "10.20.0.0/16" },
-  livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+  livepeer: {
+    orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+    redeemerAddress: "0x00000000000000000000000000000000000000C3",
+  },
 };
 
 describe("operations config (schema and derived defaults)", () => {
@@ -19,7 +22,11 @@ describe("operations config (schema and derived defaults)", () => {
       rpcUrlParameter: "/livepeer-fleet/prod-ap-south-1/watcher/rpc-url",
       scheduleMinutes: 10,
     });
-    expect(c.rewardWatcher.gasAccounts).to.deep.equal([minimal.livepeer.orchestratorAddress]);
+    // The region's redeemer pays the redemptions' gas, the orchestrator account reward's.
+    expect(c.rewardWatcher.gasAccounts).to.deep.equal([
+      minimal.livepeer.redeemerAddress,
+      minimal.livepeer.orchestratorAddress,
+    ]);
     // Every orchestrator (two by default) should be in discovery.
     expect(c.alarms.minHealthyTargets).to.equal(2);
     expect(c.alarms.subscriptions).to.deep.equal([]);

@@ -68,6 +68,7 @@ describe("npm run plan", () => {
     const egress = cost.lines.find((l) => l.key === "internetEgress")!;
     expect(egress.usd).to.be.closeTo(totals[0].internetEgress! + totals[1].internetEgress!, 0.011);
     expect(doc.fleet.cidrOverlaps).to.deep.equal([]);
+    expect(doc.fleet.sharedRedeemers).to.deep.equal([]);
     expect(doc.fleet.fleets).to.deep.equal([
       {
         fleet: "prod",
@@ -80,7 +81,9 @@ describe("npm run plan", () => {
     expect(doc.fleet.exampleValues.map((e) => `${e.file}: ${e.keyPath}`)).to.deep.equal([
       "Pulumi.prod.yaml: livepeer-fleet:driftCheck.githubRepository",
       "Pulumi.prod-eu-west-1.yaml: livepeer-fleet:livepeer.orchestratorAddress",
+      "Pulumi.prod-eu-west-1.yaml: livepeer-fleet:livepeer.redeemerAddress",
       "Pulumi.prod-us-east-1.yaml: livepeer-fleet:livepeer.orchestratorAddress",
+      "Pulumi.prod-us-east-1.yaml: livepeer-fleet:livepeer.redeemerAddress",
     ]);
   });
 
@@ -134,7 +137,7 @@ describe("npm run plan", () => {
       expect(r.stdout).to.match(/not in the total: prod-eu-west-1, not planned/);
     });
 
-    it("--json: a per-stack error object; the summary finds overlaps, missing and unlisted stacks, example domains", () => {
+    it("--json: a per-stack error object; the summary finds overlaps, a shared redeemer account, missing and unlisted stacks, example domains", () => {
       // A second region stack the fleet does not list, on us-east-1's VPC block.
       fs.copyFileSync(
         path.join(dir, "Pulumi.prod-us-east-1.yaml"),
@@ -185,6 +188,13 @@ describe("npm run plan", () => {
       });
       expect(f.cidrOverlaps).to.deep.equal([
         { stacks: ["prod-us-east-1", "prod-us-west-2"], cidrs: ["10.10.0.0/16", "10.10.0.0/16"] },
+      ]);
+      // The copy names us-east-1's redeemer account too: two redeemers, one account.
+      expect(f.sharedRedeemers).to.deep.equal([
+        {
+          address: "0x1000000000000000000000000000000000000001",
+          stacks: ["prod-us-east-1", "prod-us-west-2"],
+        },
       ]);
       expect(f.exampleValues).to.deep.include({
         file: "Pulumi.prod-us-east-1.yaml",

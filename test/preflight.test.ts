@@ -187,7 +187,10 @@ describe("preflight with injected AWS clients (stand-ins), over the real plan of
     const c = resolveDerived(
       RegionConfigSchema.parse({
         network: { cidr: "10.10.0.0/16" },
-        livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+        livepeer: {
+          orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+          redeemerAddress: "0x1000000000000000000000000000000000000001",
+        },
       }),
       STACK,
     );
@@ -204,6 +207,9 @@ describe("preflight with injected AWS clients (stand-ins), over the real plan of
     expect(text).to.include(`fix: npm run amis -- --stack ${STACK} --write`);
     expect(text).to.include(
       `fix: set livepeer-fleet:livepeer.orchestratorAddress in Pulumi.${STACK}.yaml`,
+    );
+    expect(text).to.include(
+      `fix: set livepeer-fleet:livepeer.redeemerAddress in Pulumi.${STACK}.yaml`,
     );
   });
 

@@ -182,6 +182,7 @@ describe("npm run report", function () {
           },
           fleets: [],
           cidrOverlaps: [],
+          sharedRedeemers: [],
           exampleValues: [],
           warnings: 0,
         },

@@ -152,7 +152,7 @@ describe("watcher Lambda environment and URL redaction", () => {
       chainId: 42161,
       logChunkBlocks: 50000,
       unit: "prod-us-east-1",
-      namespace: "LivepeerFleet",
+      namespace: "LivepeerFleet/Watcher",
       thresholds: T,
     };
     expect(parseWatcherEnv(watcherEnvironment(c))).to.deep.equal(c);

@@ -53,7 +53,7 @@ describe("reward watcher Lambda bundle (esbuild output, recording SSM/CloudWatch
       chainId: 42161,
       logChunkBlocks: 1000,
       unit: "test-unit",
-      namespace: "LivepeerFleet",
+      namespace: "LivepeerFleet/Watcher",
       thresholds: {
         rewardNotCalledRoundFraction: 0.25,
         roundNotInitializedBlocks: 300,
@@ -107,7 +107,7 @@ describe("reward watcher Lambda bundle (esbuild output, recording SSM/CloudWatch
       Namespace: string;
       MetricData: { MetricName: string; Value: number; Dimensions: unknown[] }[];
     };
-    expect(put.Namespace).to.equal("LivepeerFleet");
+    expect(put.Namespace).to.equal("LivepeerFleet/Watcher");
     const byName = Object.fromEntries(put.MetricData.map((m) => [m.MetricName, m.Value]));
     expect(byName[WATCHER_METRICS.heartbeat]).to.equal(1);
     expect(byName[WATCHER_METRICS.rewardMissed]).to.equal(1);

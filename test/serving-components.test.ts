@@ -237,7 +237,9 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       );
       expect(env).not.to.have.property("LF_ETH_URL");
       expect(env).not.to.have.property("LF_REDEEMER_ADDR");
-      expect(env).not.to.have.property("LF_IDENTITY_KEYSTORE_PARAM");
+      for (const key of ["LF_ORCH_KEYSTORE_PARAM", "LF_REDEEMER_KEYSTORE_PARAM"]) {
+        expect(env).not.to.have.property(key);
+      }
       expect(env.LF_MAX_SESSIONS).to.equal(String(d.transcoderMaxSessions));
     });
 

@@ -18,7 +18,13 @@ import { chainEnv, orchestratorEnv, transcoderEnv, BundleRef } from "../lib/runt
 import { RegionConfigSchema, resolveDerived } from "../lib/config/schema";
 import { deployBlockers } from "../lib/runtime/releases";
 import { NODE_DIR } from "../lib/node-bundle";
-import { FIXTURE_ORCHESTRATOR, fixtureDesign, SERVICE_DNS } from "./fixtures/region";
+import {
+  FIXTURE_ORCHESTRATOR,
+  FIXTURE_REDEEMER,
+  fixtureDesign,
+  SERVICE_DNS,
+} from "./fixtures/region";
+import { PORTS } from "../lib/runtime-contract";
 import { TEST_IDENTITY } from "./helpers/test-identity";
 import { runProgram } from "./helpers/program";
 
@@ -38,14 +44,24 @@ const bundle = (kind: string): BundleRef => ({
 
 const d = fixtureDesign();
 const named = fixtureDesign({}, { serviceDns: SERVICE_DNS });
+const PREFIX = "/livepeer-fleet/test-us-east-1";
+const chainIds = {
+  bundle: bundle("chain"),
+  dataVolumeId: "vol-0123456789abcdef0",
+  zoneId: "Z0123456789ABCDEFGHIJ",
+  redeemerIdentity: {
+    keystore: `${PREFIX}/redeemer/keystore`,
+    passphrase: `${PREFIX}/redeemer/passphrase`,
+  },
+  orchestratorIdentity: {
+    keystore: `${PREFIX}/orchestrator/keystore`,
+    passphrase: `${PREFIX}/orchestrator/passphrase`,
+  },
+};
+/** The same unit when the fleet's home region is another one: no reward service here. */
+const away = fixtureDesign({}, { homeRegion: "eu-west-1" });
 const envs: Record<string, Env> = {
-  chain: chainEnv(d, {
-    bundle: bundle("chain"),
-    dataVolumeId: "vol-0123456789abcdef0",
-    zoneId: "Z0123456789ABCDEFGHIJ",
-    keystoreParameter: "/livepeer-fleet/test-us-east-1/orchestrator/keystore",
-    passphraseParameter: "/livepeer-fleet/test-us-east-1/orchestrator/passphrase",
-  }),
+  chain: chainEnv(d, chainIds),
   orchestrator: orchestratorEnv(d, "a", {
     bundle: bundle("orchestrator"),
     allocationId: "eipalloc-0123456789abcdef0",
@@ -144,6 +160,7 @@ describe("user data rendering", function () {
       ["chain", "nitro/chain-client.service"],
       ["chain", "geth/chain-client.service"],
       ["chain", "livepeer-redeemer.service"],
+      ["chain", "livepeer-reward.service"],
       ["chain", "rpc-proxy.service"],
       ["chain", "livepeer-health.service"],
     ];
@@ -202,12 +219,14 @@ describe("go-livepeer command lines (units + env) against go-livepeer's own flag
     }),
   );
   const redeemer = flagsOf(execStart("livepeer-redeemer.service", asMap(envs.chain)));
+  const reward = flagsOf(execStart("livepeer-reward.service", asMap(envs.chain)));
 
   it("uses only flags go-livepeer v0.9.1 defines (cmd/livepeer/starter/flags.go)", function () {
     for (const [unit, flags] of [
       ["orchestrator", orch],
       ["transcoder", tc],
       ["redeemer", redeemer],
+      ["reward", reward],
     ] as const) {
       for (const f of flags.keys()) expect(FLAGS.has(f), `${unit}: -${f}`).to.equal(true);
     }
@@ -257,9 +276,174 @@ describe("go-livepeer command lines (units + env) against go-livepeer's own flag
     }
   });
 
-  it("redeemer: -redeemer with the orchestrator key, CLI on loopback", function () {
+  it("redeemer: -redeemer -reward=false with the region's own redeemer account, tickets paying the orchestrator, CLI on loopback", function () {
     expect(redeemer.get("redeemer")).to.equal(true);
-    expect(redeemer.get("cliAddr")).to.match(/^127\.0\.0\.1:/);
+    expect(redeemer.get("reward")).to.equal("false");
+    expect(redeemer.get("ethAcctAddr")).to.equal(FIXTURE_REDEEMER);
+    expect(redeemer.get("ethAcctAddr")).to.not.equal(d.config.livepeer.orchestratorAddress);
+    // The ticket recipient (starter.go recipientAddr): fees go to the orchestrator.
+    expect(redeemer.get("ethOrchAddr")).to.equal(d.config.livepeer.orchestratorAddress);
+    expect(redeemer.get("ethKeystorePath")).to.equal("/run/livepeer-redeemer/keystore");
+    expect(redeemer.get("ethPassword")).to.equal("/run/livepeer-redeemer/eth-password");
+    expect(redeemer.get("cliAddr")).to.equal(`127.0.0.1:${PORTS.orchestratorCli}`);
+    expect(redeemer.get("httpAddr")).to.equal("0.0.0.0:8935");
+    expect(redeemer.get("dataDir")).to.equal("/var/lib/chain-data/livepeer");
+    for (const other of ["orchestrator", "transcoder"]) expect(redeemer.has(other)).to.equal(false);
+  });
+
+  it("reward service: the orchestrator's own key and -reward=true, neither redeemer nor orchestrator, its own CLI, keystore and data directory", function () {
+    expect(reward.get("reward")).to.equal("true");
+    expect(reward.get("ethAcctAddr")).to.equal(d.config.livepeer.orchestratorAddress);
+    for (const other of ["redeemer", "orchestrator", "transcoder", "ethOrchAddr", "httpAddr"]) {
+      expect(reward.has(other), other).to.equal(false);
+    }
+    // A node without a type gets no default CLI address (starter.go): it must be explicit.
+    expect(reward.get("cliAddr")).to.equal(`127.0.0.1:${PORTS.rewardCli}`);
+    expect(reward.get("ethKeystorePath")).to.equal("/run/livepeer-reward/keystore");
+    expect(reward.get("ethPassword")).to.equal("/run/livepeer-reward/eth-password");
+    expect(reward.get("dataDir")).to.equal("/var/lib/chain-data/reward");
+    // Never the redeemer's keystore, password, data directory or CLI.
+    for (const f of ["ethKeystorePath", "ethPassword", "dataDir", "cliAddr", "ethAcctAddr"]) {
+      expect(reward.get(f), f).to.not.equal(redeemer.get(f));
+    }
+  });
+
+  it("renders the orchestrator key's names and the reward service flag only for the home region", function () {
+    const home = asMap(envs.chain);
+    expect(home).to.include({
+      LF_REWARD_SERVICE: "1",
+      LF_REWARD_CLI_PORT: String(PORTS.rewardCli),
+      LF_ORCH_KEYSTORE_PARAM: `${PREFIX}/orchestrator/keystore`,
+      LF_ORCH_PASSPHRASE_PARAM: `${PREFIX}/orchestrator/passphrase`,
+      LF_REDEEMER_KEYSTORE_PARAM: `${PREFIX}/redeemer/keystore`,
+      LF_REDEEMER_PASSPHRASE_PARAM: `${PREFIX}/redeemer/passphrase`,
+      LF_REDEEMER_ACCOUNT: FIXTURE_REDEEMER,
+    });
+    const other = asMap(chainEnv(away, chainIds));
+    expect(other.LF_REWARD_SERVICE).to.equal("0");
+    expect(other.LF_REDEEMER_KEYSTORE_PARAM).to.equal(`${PREFIX}/redeemer/keystore`);
+    for (const k of ["LF_ORCH_KEYSTORE_PARAM", "LF_ORCH_PASSPHRASE_PARAM", "LF_REWARD_CLI_PORT"]) {
+      expect(other, k).not.to.have.property(k);
+    }
+    expect(Object.values(other).join(" ")).not.to.include("/orchestrator/");
+  });
+
+  it("chain_units (common.sh): the reward service only where LF_REWARD_SERVICE=1, refusing anything else", function () {
+    const units = (value: string | undefined) =>
+      spawnSync("bash", ["-c", `. "${path.join(NODE_DIR, "common.sh")}" && chain_units`], {
+        encoding: "utf8",
+        env: {
+          PATH: process.env.PATH,
+          ...(value === undefined ? {} : { LF_REWARD_SERVICE: value }),
+        },
+      });
+    const base = ["livepeer-health.service", "rpc-proxy.service", "livepeer-redeemer.service"];
+    const home = units(asMap(envs.chain).LF_REWARD_SERVICE);
+    expect(home.stdout.trim().split("\n")).to.deep.equal([...base, "livepeer-reward.service"]);
+    const other = units(asMap(chainEnv(away, chainIds)).LF_REWARD_SERVICE);
+    expect(other.stdout.trim().split("\n")).to.deep.equal(base);
+    for (const bad of [undefined, "", "yes"]) {
+      const r = units(bad);
+      expect(r.status, String(bad)).to.not.equal(0);
+      expect(r.stderr).to.match(/LF_REWARD_SERVICE is/);
+    }
+    // boot-chain.sh installs and starts exactly that list, next to the chain client.
+    const boot = fs.readFileSync(path.join(NODE_DIR, "boot-chain.sh"), "utf8");
+    expect(boot).to.match(/^unit_list=\$\(chain_units\)$/m);
+    expect(boot).to.match(/^install_units "\$\{units\[@\]\}"$/m);
+    expect(boot).to.match(/^systemctl start chain-client\.service "\$\{units\[@\]\}"$/m);
+  });
+
+  it("every go-livepeer unit holding a key: its own tmpfs runtime directory, key fetched before start, no core dumps, its CLI guarded", function () {
+    const unit = (u: string) => fs.readFileSync(path.join(NODE_DIR, "units", u), "utf8");
+    const seen = new Set<string>();
+    for (const [u, role, dir, port, user] of [
+      ["livepeer-redeemer.service", "redeemer", "livepeer-redeemer", "LF_CLI_PORT", "livepeer"],
+      [
+        "livepeer-reward.service",
+        "orchestrator",
+        "livepeer-reward",
+        "LF_REWARD_CLI_PORT",
+        "livepeer-reward",
+      ],
+    ]) {
+      const text = unit(u);
+      expect(text, u).to.match(new RegExp(`^RuntimeDirectory=${dir}$`, "m"));
+      expect(text, u).to.match(/^RuntimeDirectoryMode=0700$/m);
+      expect(text, u).to.match(/^LimitCORE=0$/m);
+      expect(text, u).to.match(new RegExp(`^User=${user}$`, "m"));
+      expect(text, u).to.match(
+        new RegExp(
+          `^ExecStartPre=/opt/livepeer-fleet/bin/fetch-identity\\.sh ${role} /run/${dir}$`,
+          "m",
+        ),
+      );
+      // As root ("+"): only root and the unit's own user may connect to its CLI.
+      expect(text, u).to.match(
+        new RegExp(
+          `^ExecStartPre=\\+/opt/livepeer-fleet/bin/loopback-guard\\.sh \\$\\{${port}\\} ${user}$`,
+          "m",
+        ),
+      );
+      expect(seen.has(dir)).to.equal(false);
+      seen.add(dir);
+    }
+    for (const u of [
+      "livepeer-orchestrator.service",
+      "livepeer-transcoder.service",
+      "rpc-proxy.service",
+    ]) {
+      expect(unit(u), u).to.match(/^LimitCORE=0$/m);
+    }
+  });
+});
+
+describe("the Nitro container's isolation (unit + env)", function () {
+  const docker = (design = d) =>
+    execStart("nitro/chain-client.service", asMap(chainEnv(design, chainIds)));
+  const publishes = (argv: string[]) =>
+    argv.flatMap((a, i) => (a === "--publish" ? [argv[i + 1]] : []));
+
+  it("runs on its own bridge network with no capabilities, no privilege gain, no core dumps", function () {
+    const argv = docker();
+    const i = argv.indexOf("run");
+    const opts = argv.slice(i, argv.indexOf(asMap(envs.chain).LF_NITRO_IMAGE));
+    expect(opts.join(" ")).to.include("--network lf-chain");
+    expect(opts).not.to.include("host");
+    expect(opts.join(" ")).to.include("--cap-drop ALL");
+    expect(opts.join(" ")).to.include("--security-opt no-new-privileges");
+    expect(opts.join(" ")).to.include("--ulimit core=0:0");
+    expect(opts).not.to.include("--privileged");
+    expect(opts.join(" ")).not.to.match(/--cap-add/);
+  });
+
+  it("publishes its RPC on the host's loopback only, the P2P port only when the stack opens one", function () {
+    expect(publishes(docker())).to.deep.equal(["127.0.0.1:8547:8547"]);
+    const argv = docker();
+    // Nitro listens inside the container; the published port reaches the container's address.
+    expect(argv).to.include("--http.addr=0.0.0.0");
+    expect(argv).to.include(`--http.port=${PORTS.localRpc}`);
+    const p2p = fixtureDesign({ chainNode: { p2pPort: 30303 } });
+    expect(publishes(docker(p2p))).to.deep.equal([
+      "127.0.0.1:8547:8547",
+      "30303:30303/tcp",
+      "30303:30303/udp",
+    ]);
+    expect(asMap(chainEnv(p2p, chainIds)).LF_CHAIN_P2P_PORT).to.equal("30303");
+    expect(asMap(envs.chain).LF_CHAIN_P2P_PORT).to.equal("");
+  });
+
+  it("installs the network and its firewall, as root, before every start of the container", function () {
+    const text = fs.readFileSync(
+      path.join(NODE_DIR, "units", "nitro", "chain-client.service"),
+      "utf8",
+    );
+    const pre = [...text.matchAll(/^ExecStartPre=(.*)$/gm)].map((m) => m[1]);
+    expect(pre.slice(0, 2)).to.deep.equal([
+      "+/opt/livepeer-fleet/bin/nitro-isolation.sh network",
+      "+/opt/livepeer-fleet/bin/nitro-isolation.sh firewall",
+    ]);
+    expect(text).to.match(/^LimitCORE=0$/m);
   });
 });
 
@@ -267,7 +451,10 @@ describe("deploy blockers (pure)", function () {
   // An address of one's own and pinned AMIs: the blockers below are the runtime pins alone.
   const base = {
     network: { cidr: "10.10.0.0/16" },
-    livepeer: { orchestratorAddress: "0x00000000000000000000000000000000000000B2" },
+    livepeer: {
+      orchestratorAddress: "0x00000000000000000000000000000000000000B2",
+      redeemerAddress: "0x00000000000000000000000000000000000000C3",
+    },
     amis: { ubuntu: "ami-0aaaaaaaaaaaaaaa1", gpu: "ami-0bbbbbbbbbbbbbbb2" },
   };
   const blockers = (extra: Record<string, unknown>) =>
@@ -295,7 +482,10 @@ describe("deploy blockers (pure)", function () {
     expect(
       blockers({
         amis: {},
-        livepeer: { orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D" },
+        livepeer: {
+          orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+          redeemerAddress: "0x1000000000000000000000000000000000000001",
+        },
         nodeRuntime: {
           goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
           nitro: { digest: `sha256:${"3".repeat(64)}` },
@@ -306,6 +496,7 @@ describe("deploy blockers (pure)", function () {
       "livepeer-fleet:amis.ubuntu",
       "livepeer-fleet:amis.gpu",
       "livepeer-fleet:livepeer.orchestratorAddress",
+      "livepeer-fleet:livepeer.redeemerAddress",
     ]);
   });
   it("is empty once everything is pinned", function () {
@@ -350,6 +541,7 @@ describe("the shipped region stacks' user data (program under the mock monitor)"
       "nodeRuntime.nitro.digest",
       "nodeRuntime.pricePerUnit",
       "livepeer.orchestratorAddress",
+      "livepeer.redeemerAddress",
     ]);
   });
 

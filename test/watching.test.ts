@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { PROJECT_DIR, one, ofType, policyOf } from "./helpers/program";
 import { buildUnit } from "./helpers/components";
-import { FIXTURE_ORCHESTRATOR, fixtureDesign } from "./fixtures/region";
+import { FIXTURE_ORCHESTRATOR, FIXTURE_REDEEMER, fixtureDesign } from "./fixtures/region";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
-import { METRIC_NAMESPACE, NODE_METRICS, WATCHER_METRICS } from "../lib/runtime-contract";
+import { NODE_METRICS, ROLE_METRIC_NAMESPACES, WATCHER_METRICS } from "../lib/runtime-contract";
 import { knownMetrics } from "../lib/monitoring/aws-metrics";
 import { MetricRow, metricRows } from "../lib/monitoring/dashboard";
 import { bundleWatcher, WATCHER_NODE_TARGET, WATCHER_RUNTIME } from "../lib/watcher/bundle";
@@ -18,13 +18,29 @@ const ACCOUNT = "123456789012";
 const KEY_ARN = `arn:aws:kms:us-east-1:${ACCOUNT}:key/${STACK}-keys-key-key-id`;
 const PARAM = `/livepeer-fleet/${STACK}/watcher/rpc-url`;
 
+const CHAIN_NS = ROLE_METRIC_NAMESPACES["chain-node"];
+const ORCH_NS = ROLE_METRIC_NAMESPACES.orchestrator;
+const WATCHER_NS = ROLE_METRIC_NAMESPACES["reward-watcher"];
+
+/** Our metrics, each in the namespace of the role that publishes it. */
+const OURS = new Map<string, string[]>([
+  [CHAIN_NS, [NODE_METRICS.chainSynced, NODE_METRICS.chainHeadAgeSeconds]],
+  [
+    ORCH_NS,
+    [
+      NODE_METRICS.currentSessions,
+      NODE_METRICS.maxSessions,
+      NODE_METRICS.transcoders,
+      NODE_METRICS.transcoderCapacity,
+    ],
+  ],
+  [WATCHER_NS, Object.values(WATCHER_METRICS)],
+]);
+
 /** Is a (namespace, metric) pair something that exists: ours or AWS's catalogued ones? */
 function isRealMetric(namespace: string, metric: string): boolean {
-  if (namespace === METRIC_NAMESPACE) {
-    return [...Object.values(NODE_METRICS), ...Object.values(WATCHER_METRICS)].includes(
-      metric as never,
-    );
-  }
+  const ours = OURS.get(namespace);
+  if (ours) return ours.includes(metric);
   return knownMetrics().get(namespace)?.has(metric) ?? false;
 }
 
@@ -55,11 +71,12 @@ describe("reward watcher Lambda under the mock monitor", () => {
       RPC_URL_PARAMETER: PARAM,
       CONTROLLER_ADDRESS: "0xD8E8328501E9645d16Cf49539efC04f734606ee4",
       ORCHESTRATOR_ADDRESS: FIXTURE_ORCHESTRATOR,
-      GAS_ACCOUNTS: FIXTURE_ORCHESTRATOR,
+      // The region's redeemer (redemption gas), then the orchestrator (reward gas).
+      GAS_ACCOUNTS: `${FIXTURE_REDEEMER},${FIXTURE_ORCHESTRATOR}`,
       CHAIN_ID: "42161",
       LOG_CHUNK_BLOCKS: "50000",
       UNIT: STACK,
-      METRIC_NAMESPACE: "LivepeerFleet",
+      METRIC_NAMESPACE: "LivepeerFleet/Watcher",
       REWARD_NOT_CALLED_ROUND_FRACTION: "0.25",
       ROUND_NOT_INITIALIZED_BLOCKS: "300",
       MIN_GAS_BALANCE_ETH: "0.05",
@@ -112,7 +129,7 @@ describe("reward watcher Lambda under the mock monitor", () => {
     });
     expect(s[2]).to.deep.include({
       Action: "cloudwatch:PutMetricData",
-      Condition: { StringEquals: { "cloudwatch:namespace": "LivepeerFleet" } },
+      Condition: { StringEquals: { "cloudwatch:namespace": "LivepeerFleet/Watcher" } },
     });
     // Key material of any unit, the orchestrator secret and the chain's hosted RPC URLs: denied.
     expect(s[4].Effect).to.equal("Deny");
@@ -149,7 +166,7 @@ const EXPECTED: Record<
   [string, string, string, string, number, string, Record<string, string>]
 > = {
   "reward-not-called": [
-    "LivepeerFleet",
+    "LivepeerFleet/Watcher",
     "RewardPendingRoundFraction",
     "Maximum",
     "GreaterThanOrEqualToThreshold",
@@ -158,7 +175,7 @@ const EXPECTED: Record<
     { Unit: STACK },
   ],
   "round-not-initialized": [
-    "LivepeerFleet",
+    "LivepeerFleet/Watcher",
     "BlocksIntoUninitializedRound",
     "Maximum",
     "GreaterThanOrEqualToThreshold",
@@ -167,7 +184,7 @@ const EXPECTED: Record<
     { Unit: STACK },
   ],
   "gas-balance-low": [
-    "LivepeerFleet",
+    "LivepeerFleet/Watcher",
     "GasBalanceEth",
     "Minimum",
     "LessThanThreshold",
@@ -176,7 +193,7 @@ const EXPECTED: Record<
     { Unit: STACK },
   ],
   "orchestrator-inactive": [
-    "LivepeerFleet",
+    "LivepeerFleet/Watcher",
     "OrchestratorActive",
     "Maximum",
     "LessThanThreshold",
@@ -185,7 +202,7 @@ const EXPECTED: Record<
     { Unit: STACK },
   ],
   "watcher-silent": [
-    "LivepeerFleet",
+    "LivepeerFleet/Watcher",
     "WatcherHeartbeat",
     "Sum",
     "LessThanThreshold",
@@ -218,7 +235,7 @@ const EXPECTED: Record<
     },
   ],
   "chain-lagging": [
-    "LivepeerFleet",
+    "LivepeerFleet/Chain",
     "ChainHeadAgeSeconds",
     "Maximum",
     "GreaterThanThreshold",
@@ -227,7 +244,7 @@ const EXPECTED: Record<
     { Unit: STACK },
   ],
   "chain-down": [
-    "LivepeerFleet",
+    "LivepeerFleet/Chain",
     "ChainSynced",
     "Maximum",
     "LessThanThreshold",
@@ -410,7 +427,9 @@ describe("dashboard under the mock monitor", () => {
 
   it("references only real metric names (and the check rejects a misspelt one)", () => {
     expect(isRealMetric("AWS/EBS", "SnapshotCreateFailed")).to.equal(false);
-    expect(isRealMetric(METRIC_NAMESPACE, "ChainHeadAge")).to.equal(false);
+    expect(isRealMetric(CHAIN_NS, "ChainHeadAge")).to.equal(false);
+    // A metric in another role's namespace is no metric at all.
+    expect(isRealMetric(WATCHER_NS, NODE_METRICS.chainSynced)).to.equal(false);
     expect(rows.length).to.be.greaterThan(15);
     for (const [ns, metric] of rows) {
       expect(ns).to.be.a("string");

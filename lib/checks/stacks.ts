@@ -73,7 +73,7 @@ export function generateFleet(
       "",
     ].join("\n"),
   );
-  for (const region of regions) {
+  for (const [i, region] of regions.entries()) {
     if (!KNOWN_REGIONS.has(region)) throw new Error(`unknown region ${region}`);
     const plan = planAddRegion({
       projectDir: scratch,
@@ -81,6 +81,8 @@ export function generateFleet(
       region,
       from: template,
       demandFile: demand !== undefined ? demandFile : undefined,
+      // Every region its own redeemer account (add-region refuses one already in use).
+      redeemer: `0x2${(i + 1).toString(16).padStart(39, "0")}`,
     });
     applyAll(plan.changes);
   }

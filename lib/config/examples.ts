@@ -5,6 +5,14 @@ import { NAMESPACE } from "./schema";
 
 /** The orchestrator address in the shipped region stack files: an example, not yours. */
 export const EXAMPLE_ORCHESTRATOR = "0x11D12AfEF50b1FeE02146020533857d35936035D";
+/**
+ * The redeemer accounts in the shipped region stack files: placeholders (no key exists for
+ * them), one per shipped region because no two regions may share a redeemer account.
+ */
+export const EXAMPLE_REDEEMERS: readonly string[] = [
+  "0x1000000000000000000000000000000000000001",
+  "0x1000000000000000000000000000000000000002",
+];
 /** The GitHub repository in the shipped fleet stack file. */
 export const EXAMPLE_GITHUB_REPOSITORY = "example-org/livepeer-fleet";
 
@@ -46,7 +54,7 @@ function exampleDomains(value: unknown, keyPath: string): ExampleValue[] {
 
 /** Example values left in a region stack's config (validated, with defaults filled in). */
 export function regionExampleValues(
-  c: { livepeer: { orchestratorAddress: string } },
+  c: { livepeer: { orchestratorAddress: string; redeemerAddress: string } },
   stackFile: string,
 ): ExampleValue[] {
   const out: ExampleValue[] = [];
@@ -56,6 +64,15 @@ export function regionExampleValues(
       message:
         `${EXAMPLE_ORCHESTRATOR} is the shipped example: set your registered orchestrator's ` +
         `address in ${stackFile}`,
+    });
+  }
+  if (EXAMPLE_REDEEMERS.includes(c.livepeer.redeemerAddress.toLowerCase())) {
+    out.push({
+      keyPath: `${NAMESPACE}:livepeer.redeemerAddress`,
+      message:
+        `${c.livepeer.redeemerAddress} is a shipped placeholder: set this region's own redeemer ` +
+        `account (fund it with ETH, import its key with identity:import --role redeemer) in ` +
+        stackFile,
     });
   }
   for (const [key, value] of Object.entries(c as Record<string, unknown>)) {

@@ -124,7 +124,11 @@ export const RewardWatcherSchema = z.strictObject({
       "expected an SSM parameter path like /livepeer-fleet/x/rpc-url",
     )
     .optional(),
-  /** Accounts that pay gas (reward, redeem). Default: [livepeer.orchestratorAddress]. */
+  /**
+   * Accounts that pay gas, watched for a low ETH balance. Default: [livepeer.redeemerAddress,
+   * livepeer.orchestratorAddress]: the region's redeemer sends the redemptions, the orchestrator
+   * account (the home region's reward service) calls reward.
+   */
   gasAccounts: z.array(ethAddress).min(1).max(10).optional(),
   /** Minutes between watcher runs (1-60). Default 10. */
   scheduleMinutes: z
@@ -202,7 +206,7 @@ export const OPERATIONS_KEYS = {
 } as const;
 
 type Parsed = {
-  livepeer: { network: string; orchestratorAddress: string };
+  livepeer: { network: string; orchestratorAddress: string; redeemerAddress: string };
   nodeGroup: { minSize: number; maxSize: number };
   rewardWatcher: z.output<typeof RewardWatcherSchema>;
   alarms: z.output<typeof AlarmsSchema>;
@@ -288,7 +292,7 @@ export function resolveOperations(
       controllerAddress: w.controllerAddress ?? known!.controller,
       chainId: w.chainId ?? known!.chainId,
       rpcUrlParameter: w.rpcUrlParameter ?? `${parameterPrefix}${WATCHER_RPC_URL_SUFFIX}`,
-      gasAccounts: w.gasAccounts ?? [c.livepeer.orchestratorAddress],
+      gasAccounts: w.gasAccounts ?? [c.livepeer.redeemerAddress, c.livepeer.orchestratorAddress],
     },
     alarms: {
       ...c.alarms,

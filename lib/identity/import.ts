@@ -1,6 +1,6 @@
 // `npm run identity:import` logic: checks that a keystore is a JSON keystore v3 that the given
-// passphrase decrypts, to the stack's orchestrator address (role orchestrator) or to an account
-// that is not the orchestrator (role redeemer), then writes both as SSM SecureStrings under the
+// passphrase decrypts, to the stack's orchestrator address (role orchestrator) or to the stack's
+// redeemer account, never the orchestrator (role redeemer), then writes both as SSM SecureStrings under the
 // region unit's KMS key, at the names the stack's chain node reads. Neither value is ever
 // printed, logged, put in an error message or passed on a command line. The SSM client is
 // injected, so tests use a stand-in.
@@ -19,6 +19,8 @@ export interface IdentityTarget {
   kmsKeyId: string;
   /** The on-chain orchestrator address the stack is configured with. */
   orchestratorAddress: string;
+  /** The region's redeemer account the stack is configured with (livepeer.redeemerAddress). */
+  redeemerAddress: string;
 }
 
 export class IdentityImportError extends Error {
@@ -117,7 +119,8 @@ const WHAT: Record<KeyRole, string> = {
 /**
  * Validates, then writes keystore then passphrase. Refuses (IdentityImportError, nothing written)
  * when either parameter exists and `force` is false, when an orchestrator key is not the stack's
- * orchestrator, or when a redeemer key is the orchestrator's: one account, one sender (go-livepeer
+ * orchestrator, when a redeemer key is not the stack's redeemer account (the chain node refuses
+ * it at boot: fetch-identity.sh), or when it is the orchestrator's: one account, one sender (go-livepeer
  * doc/multi-o.md; two processes sending from one account race on nonces). With `force` the
  * existing parameters are deleted and recreated, so their history keeps no old value.
  */
@@ -146,6 +149,13 @@ export async function importIdentity(
       `the keystore holds the orchestrator's account ${address}: a redeemer needs its own ` +
         "account (one account, one sender; the reward service sends from the orchestrator's), " +
         'see docs/operations.md, "Key ceremony"',
+    );
+  }
+  if (target.role === "redeemer" && address !== getAddress(target.redeemerAddress)) {
+    refuse(
+      `the keystore holds ${address}, but ${target.stack} is configured for redeemer account ` +
+        `${target.redeemerAddress}: import that account's key, or fix ` +
+        `livepeer-fleet:livepeer.redeemerAddress in Pulumi.${target.stack}.yaml`,
     );
   }
   const what = WHAT[target.role];

@@ -2,8 +2,9 @@
 // generic over the value type of dimensions, so tests read plain strings and components/alarms.ts
 // passes Pulumi outputs. docs/monitoring.md is the operator's copy of this table.
 import {
-  METRIC_NAMESPACE,
   NODE_METRICS,
+  PORTS,
+  ROLE_METRIC_NAMESPACES,
   UNITS,
   UNIT_DIMENSION,
   WATCHER_METRICS,
@@ -75,7 +76,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     rest: Omit<AlarmSpec<string>, "key" | "namespace" | "metricName" | "dimensions" | "period">,
   ): AlarmSpec<S | string> => ({
     key,
-    namespace: METRIC_NAMESPACE,
+    namespace: ROLE_METRIC_NAMESPACES["reward-watcher"],
     metricName,
     dimensions: unit,
     period: a.watcherScheduleMinutes * MINUTE,
@@ -84,7 +85,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
   const nlb = { LoadBalancer: a.loadBalancer, TargetGroup: a.targetGroup };
   const specs: AlarmSpec<S | string>[] = [
     watcher("reward-not-called", WATCHER_METRICS.rewardPendingFraction, {
-      description: `Reward not called ${pct(t.rewardNotCalledRoundFraction)} into the round: the round's LPT inflation is lost if it stays uncalled. Check the redeemer on the chain node (journalctl -u ${UNITS.redeemer}), its ETH balance and gas price; call reward from livepeer_cli on the chain node if needed. npm run watch:reward shows the state.`,
+      description: `Reward not called ${pct(t.rewardNotCalledRoundFraction)} into the round: the round's LPT inflation is lost if it stays uncalled. Check the reward service on the home region's chain node (journalctl -u ${UNITS.rewardService}), the orchestrator account's ETH balance and gas price; call reward through its CLI if needed (as root: only root and the service may connect to it; sudo /opt/livepeer-fleet/livepeer/livepeer_cli -http ${PORTS.rewardCli}). npm run watch:reward shows the state.`,
       statistic: "Maximum",
       evaluationPeriods: 1,
       threshold: t.rewardNotCalledRoundFraction,
@@ -93,7 +94,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
       notifyOk: true,
     }),
     watcher("round-not-initialized", WATCHER_METRICS.uninitializedBlocks, {
-      description: `Round not initialized ${t.roundNotInitializedBlocks} L1 blocks in: nobody can call reward until someone initializes it. Initialize it from livepeer_cli on the chain node (costs gas), or run the redeemer with -initializeRound.`,
+      description: `Round not initialized ${t.roundNotInitializedBlocks} L1 blocks in: nobody can call reward until someone initializes it. Initialize it through the reward service's CLI on the home region's chain node (costs gas; as root: sudo curl -X POST http://127.0.0.1:${PORTS.rewardCli}/initializeRound).`,
       statistic: "Maximum",
       evaluationPeriods: 1,
       threshold: t.roundNotInitializedBlocks,
@@ -111,8 +112,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
       notifyOk: true,
     }),
     watcher("orchestrator-inactive", WATCHER_METRICS.orchestratorActive, {
-      description:
-        "The orchestrator is not in the active set this round: it earns no fees or rewards. Check its bonded stake against the active set's lowest and whether it was deactivated (livepeer_cli on the chain node).",
+      description: `The orchestrator is not in the active set this round: it earns no fees or rewards. Check its bonded stake against the active set's lowest and whether it was deactivated (sudo livepeer_cli -http ${PORTS.rewardCli} on the home region's chain node).`,
       statistic: "Maximum",
       evaluationPeriods: 2,
       threshold: 1,
@@ -149,7 +149,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     {
       key: "chain-lagging",
       description: `The chain node's head is older than ${t.chainHeadMaxAgeSeconds} s for ${t.chainLagMinutes} minutes: nodes are served by the RPC proxy's hosted backups. Check ${UNITS.chainClient} on the chain node (journalctl -u ${UNITS.chainClient}) and its peers; restart it if it stalled.`,
-      namespace: METRIC_NAMESPACE,
+      namespace: ROLE_METRIC_NAMESPACES["chain-node"],
       metricName: NODE_METRICS.chainHeadAgeSeconds,
       dimensions: unit,
       statistic: "Maximum",
@@ -163,7 +163,7 @@ export function alarmSpecs<S>(a: AlarmInputs<S | string>): AlarmSpec<S | string>
     {
       key: "chain-down",
       description: `The chain node has not reported synced for ${t.chainLagMinutes} minutes (or reported nothing: instance or agent down). Orchestrators depend on the proxy's hosted backups meanwhile. Check the chain node instance (Session Manager), ${UNITS.chainClient} and its health agent; the ASG replaces a dead instance.`,
-      namespace: METRIC_NAMESPACE,
+      namespace: ROLE_METRIC_NAMESPACES["chain-node"],
       metricName: NODE_METRICS.chainSynced,
       dimensions: unit,
       statistic: "Maximum",

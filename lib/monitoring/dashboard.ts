@@ -1,8 +1,8 @@
 // The region unit's CloudWatch dashboard body. Pure: the component resolves the resource names and
 // passes plain strings. Every metric comes from lib/runtime-contract.ts or lib/monitoring/aws-metrics.ts.
 import {
-  METRIC_NAMESPACE,
   NODE_METRICS,
+  ROLE_METRIC_NAMESPACES,
   ORCHESTRATOR_DIMENSION,
   UNIT_DIMENSION,
   WATCHER_METRICS,
@@ -50,12 +50,12 @@ const H = 6;
 
 export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
   const unit = [UNIT_DIMENSION, r.unit];
-  const fleet = (name: string, opts: Record<string, unknown>): MetricRow => [
-    METRIC_NAMESPACE,
-    name,
-    ...unit,
-    opts,
-  ];
+  // Each publisher's metrics live in its own namespace (ROLE_METRIC_NAMESPACES).
+  const of =
+    (namespace: string) =>
+    (name: string, opts: Record<string, unknown>): MetricRow => [namespace, name, ...unit, opts];
+  const chain = of(ROLE_METRIC_NAMESPACES["chain-node"]);
+  const watcher = of(ROLE_METRIC_NAMESPACES["reward-watcher"]);
   const nlb = ["LoadBalancer", r.loadBalancer, "TargetGroup", r.targetGroup];
   const asg = ["AutoScalingGroupName", r.nodeGroupName];
   const dlm = ["DLMPolicyId", r.snapshotPolicyId];
@@ -67,7 +67,7 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
       metrics: [
         ...r.orchestrators.flatMap((o): MetricRow[] => [
           [
-            METRIC_NAMESPACE,
+            ROLE_METRIC_NAMESPACES.orchestrator,
             NODE_METRICS.currentSessions,
             ...unit,
             ORCHESTRATOR_DIMENSION,
@@ -75,7 +75,7 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
             { stat: "Average", label: `${o}: sessions` },
           ],
           [
-            METRIC_NAMESPACE,
+            ROLE_METRIC_NAMESPACES.orchestrator,
             NODE_METRICS.maxSessions,
             ...unit,
             ORCHESTRATOR_DIMENSION,
@@ -141,30 +141,30 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
     {
       title: "Chain head lag",
       metrics: [
-        fleet(NODE_METRICS.chainHeadAgeSeconds, { stat: "Maximum", label: "head age (s)" }),
-        fleet(NODE_METRICS.chainSynced, { stat: "Minimum", label: "synced (1/0)", yAxis: "right" }),
+        chain(NODE_METRICS.chainHeadAgeSeconds, { stat: "Maximum", label: "head age (s)" }),
+        chain(NODE_METRICS.chainSynced, { stat: "Minimum", label: "synced (1/0)", yAxis: "right" }),
       ],
       extra: { annotations: line(r.thresholds.chainHeadMaxAgeSeconds, "lagging") },
     },
     {
       title: "Reward status",
       metrics: [
-        fleet(WATCHER_METRICS.rewardPendingFraction, {
+        watcher(WATCHER_METRICS.rewardPendingFraction, {
           stat: "Maximum",
           label: "round fraction with reward due",
         }),
-        fleet(WATCHER_METRICS.roundProgress, { stat: "Maximum", label: "round progress" }),
-        fleet(WATCHER_METRICS.rewardCalled, { stat: "Minimum", label: "reward called (1/0)" }),
-        fleet(WATCHER_METRICS.orchestratorActive, { stat: "Minimum", label: "active (1/0)" }),
+        watcher(WATCHER_METRICS.roundProgress, { stat: "Maximum", label: "round progress" }),
+        watcher(WATCHER_METRICS.rewardCalled, { stat: "Minimum", label: "reward called (1/0)" }),
+        watcher(WATCHER_METRICS.orchestratorActive, { stat: "Minimum", label: "active (1/0)" }),
       ],
       extra: { annotations: line(r.thresholds.rewardNotCalledRoundFraction, "reward late") },
     },
     {
       title: "Rounds",
       metrics: [
-        fleet(WATCHER_METRICS.currentRound, { stat: "Maximum", label: "current round" }),
-        fleet(WATCHER_METRICS.lastRewardRound, { stat: "Maximum", label: "last reward round" }),
-        fleet(WATCHER_METRICS.uninitializedBlocks, {
+        watcher(WATCHER_METRICS.currentRound, { stat: "Maximum", label: "current round" }),
+        watcher(WATCHER_METRICS.lastRewardRound, { stat: "Maximum", label: "last reward round" }),
+        watcher(WATCHER_METRICS.uninitializedBlocks, {
           stat: "Maximum",
           label: "L1 blocks uninitialized",
           yAxis: "right",
@@ -173,7 +173,7 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
     },
     {
       title: "ETH balance (lowest gas account)",
-      metrics: [fleet(WATCHER_METRICS.gasBalanceEth, { stat: "Minimum", label: "ETH" })],
+      metrics: [watcher(WATCHER_METRICS.gasBalanceEth, { stat: "Minimum", label: "ETH" })],
       extra: { annotations: line(r.thresholds.minGasBalanceEth, "minimum") },
     },
     {
@@ -228,8 +228,8 @@ export function dashboardBody(r: DashboardRefs): { widgets: Widget[] } {
     {
       title: "Reward watcher runs",
       metrics: [
-        fleet(WATCHER_METRICS.heartbeat, { stat: "Sum", label: "chain read" }),
-        fleet(WATCHER_METRICS.chainReadFailed, { stat: "Sum", label: "chain read failed" }),
+        watcher(WATCHER_METRICS.heartbeat, { stat: "Sum", label: "chain read" }),
+        watcher(WATCHER_METRICS.chainReadFailed, { stat: "Sum", label: "chain read failed" }),
         [
           AWS_METRICS.lambda.namespace,
           AWS_METRICS.lambda.errors,

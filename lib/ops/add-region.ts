@@ -31,6 +31,11 @@ export interface AddRegionOptions {
   demandFile?: string;
   /** Orchestrator address when not copying a stack and the fleet's regions disagree. */
   orchestrator?: string;
+  /**
+   * The new region's own redeemer account (livepeer.redeemerAddress). Required: every region
+   * sends its redemptions from its own account, so no template or other region can supply it.
+   */
+  redeemer?: string;
 }
 
 export interface AddRegionPlan {
@@ -56,6 +61,10 @@ const REGION_SPECIFIC: { path: string[]; why: string }[] = [
   {
     path: [`${NAMESPACE}:demand`],
     why: "demand is measured per region; pass --demand FILE or run demand:sync later",
+  },
+  {
+    path: [`${NAMESPACE}:livepeer`, "redeemerAddress"],
+    why: "each region has its own redeemer account; the new one is --redeemer",
   },
 ];
 
@@ -109,6 +118,17 @@ function fleetOrchestrator(
     if (typeof lp?.orchestratorAddress === "string") seen.add(lp.orchestratorAddress);
   }
   return seen.size === 1 ? [...seen][0] : undefined;
+}
+
+/** The redeemer account each region stack of the project names, by stack. */
+function redeemersInUse(projectDir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const stack of listStacks(projectDir)) {
+    const lp = readStackConfig(projectDir, stack)?.[`${NAMESPACE}:livepeer`] as
+      { redeemerAddress?: unknown } | undefined;
+    if (typeof lp?.redeemerAddress === "string") out.set(stack, lp.redeemerAddress.toLowerCase());
+  }
+  return out;
 }
 
 /** Every VPC CIDR any stack file in the project uses (all fleets: VPCs may be peered later). */
@@ -166,6 +186,24 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
   if (fs.existsSync(stackFile))
     fail(`${stackFileName(stack)} already exists; refusing to overwrite it`);
 
+  const redeemer = o.redeemer;
+  if (redeemer === undefined) {
+    fail(
+      `pass --redeemer 0x...: ${region}'s own redeemer account (it sends the region's ticket ` +
+        `redemptions and pays their gas; never the orchestrator's or another region's; see ` +
+        `docs/operations.md, "Key ceremony")`,
+    );
+  }
+  const redeemerText: string = redeemer;
+  if (!isAddress(redeemer)) fail(`--redeemer ${redeemerText}: not an Ethereum address`);
+  for (const [other, address] of redeemersInUse(projectDir)) {
+    if (address === redeemer.toLowerCase()) {
+      fail(
+        `--redeemer ${redeemer} is ${other}'s redeemer account already: two redeemers sending ` +
+          `from one account race on nonces; create a new account for ${region}`,
+      );
+    }
+  }
   const notes: string[] = [];
   const cidrs = usedCidrs(projectDir);
   let doc: Document;
@@ -213,7 +251,7 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
     doc = new Document({
       config: {
         [`${NAMESPACE}:network`]: { cidr: "" },
-        [`${NAMESPACE}:livepeer`]: { orchestratorAddress: address },
+        [`${NAMESPACE}:livepeer`]: { orchestratorAddress: address, redeemerAddress: redeemer },
       },
     });
     doc.commentBefore =
@@ -225,6 +263,7 @@ export function planAddRegion(o: AddRegionOptions): AddRegionPlan {
     if (!isAddress(given)) fail(`--orchestrator ${o.orchestrator}: not an Ethereum address`);
     doc.setIn(["config", `${NAMESPACE}:livepeer`, "orchestratorAddress"], given);
   }
+  doc.setIn(["config", `${NAMESPACE}:livepeer`, "redeemerAddress"], redeemer);
   const cidr = nextFreeCidr(cidrs, prefix);
   if (cidr === undefined) fail(`no free /${prefix} block left in 10.0.0.0/8 for ${region}`);
   doc.setIn(["config", `${NAMESPACE}:network`, "cidr"], cidr);

@@ -124,7 +124,8 @@ export const DEPLOY_ORDER: readonly DeployStep[] = [
         ? [
             `pulumi stack output --stack ${c.stack} serviceUri   # empty: set serviceDns in Pulumi.${c.fleet}.yaml first`,
             `aws ssm start-session --region ${c.region} --target "$(aws autoscaling describe-auto-scaling-groups --region ${c.region} --auto-scaling-group-names "$(pulumi stack output --stack ${c.stack} chainGroupName)" --query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"`,
-            `curl -fsS -X POST --data-urlencode serviceURI=SERVICE_URI http://127.0.0.1:${PORTS.rewardCli}/setOrchestratorConfig   # on the chain node`,
+            // As root: only root and the reward service's user may connect to its CLI.
+            `sudo curl -fsS -X POST --data-urlencode serviceURI=SERVICE_URI http://127.0.0.1:${PORTS.rewardCli}/setOrchestratorConfig   # on the chain node`,
           ]
         : [],
   },

@@ -1,10 +1,12 @@
 // The plan's fleet summary, printed after the stacks: what no single stack can see. The monthly
-// cost of every planned region, VPC blocks that overlap between region stacks, regions a fleet
+// cost of every planned region, VPC blocks that overlap between region stacks, redeemer accounts
+// that more than one region stack names (two redeemers sending from one account), regions a fleet
 // lists without a stack file and stack files their fleet does not list, and the shipped example
 // values still in place. Reads the stack files and the stack reports; registers nothing.
 import { cidrsOverlap, parseCidr } from "../cidr";
 import { ConfigError, deepMerge, PROJECT_FILE, type RawConfig } from "../config/load";
 import { NAMESPACE } from "../config/schema";
+import { EXAMPLE_REDEEMERS } from "../config/examples";
 import { listStacks, readProjectConfig, readStackConfig } from "../config/sources";
 import { parseStackName, regionStackName, stackFileName, type StackRole } from "../stack";
 import { costLines, COST_LINE_LABELS } from "./capacity";
@@ -18,6 +20,7 @@ import { isFailed, type PlanEntry } from "./report";
 export const SHIPPED_EXAMPLES = {
   githubRepository: "example-org/livepeer-fleet",
   orchestratorAddress: "0x11D12AfEF50b1FeE02146020533857d35936035D",
+  redeemerAddresses: EXAMPLE_REDEEMERS,
 } as const;
 
 /** RFC 2606 example domains (example.com/.net/.org and the .example TLD), anywhere in a value. */
@@ -50,6 +53,12 @@ export interface CidrOverlap {
   cidrs: [string, string];
 }
 
+/** One redeemer account named by several region stacks: their redeemers would race on nonces. */
+export interface SharedRedeemer {
+  address: string;
+  stacks: string[];
+}
+
 export interface ExampleValue {
   file: string;
   keyPath: string;
@@ -61,6 +70,7 @@ export interface FleetSummary {
   monthlyCostUsd: CostSum;
   fleets: FleetMembership[];
   cidrOverlaps: CidrOverlap[];
+  sharedRedeemers: SharedRedeemer[];
   exampleValues: ExampleValue[];
   /** How many things above want attention (not counting cost): 0 is a clean fleet. */
   warnings: number;
@@ -183,6 +193,21 @@ function overlaps(
   return out;
 }
 
+/** Redeemer accounts (livepeer.redeemerAddress) that more than one region stack names. */
+function sharedRedeemers(stackFiles: Map<string, RawConfig | undefined>): SharedRedeemer[] {
+  const byAddress = new Map<string, string[]>();
+  for (const [stack, values] of stackFiles) {
+    if (role(stack)?.role !== "region" || !values) continue;
+    const lp = values[`${NAMESPACE}:livepeer`] as { redeemerAddress?: unknown } | undefined;
+    if (typeof lp?.redeemerAddress !== "string") continue;
+    const address = lp.redeemerAddress.toLowerCase();
+    byAddress.set(address, [...(byAddress.get(address) ?? []), stack]);
+  }
+  return [...byAddress.entries()]
+    .filter(([, stacks]) => stacks.length > 1)
+    .map(([address, stacks]) => ({ address, stacks: stacks.sort() }));
+}
+
 /** Every string value with its key path (`livepeer-fleet:a.b[0]`). */
 function strings(value: unknown, keyPath: string): { keyPath: string; value: string }[] {
   if (typeof value === "string") return [{ keyPath, value }];
@@ -222,6 +247,15 @@ function examples(
             ...s,
             message: "the shipped example orchestrator address: set your registered orchestrator's",
           });
+        } else if (
+          s.keyPath === `${NAMESPACE}:livepeer.redeemerAddress` &&
+          SHIPPED_EXAMPLES.redeemerAddresses.includes(s.value.toLowerCase())
+        ) {
+          out.push({
+            file,
+            ...s,
+            message: "a shipped placeholder redeemer account: set this region's own",
+          });
         } else if (EXAMPLE_DOMAIN.test(s.value)) {
           out.push({ file, ...s, message: "an example domain (RFC 2606): set a real one" });
         }
@@ -242,6 +276,7 @@ export function fleetSummary(projectDir: string, entries: readonly PlanEntry[]):
   }
   const fleets = membership(stackFiles);
   const cidrOverlaps = overlaps(stackFiles, projectValues);
+  const shared = sharedRedeemers(stackFiles);
   const exampleValues = examples(stackFiles, projectValues);
   const warnings =
     fleets.reduce(
@@ -250,11 +285,26 @@ export function fleetSummary(projectDir: string, entries: readonly PlanEntry[]):
       0,
     ) +
     cidrOverlaps.length +
+    shared.length +
     exampleValues.length;
-  return { monthlyCostUsd: sumCosts(entries), fleets, cidrOverlaps, exampleValues, warnings };
+  return {
+    monthlyCostUsd: sumCosts(entries),
+    fleets,
+    cidrOverlaps,
+    sharedRedeemers: shared,
+    exampleValues,
+    warnings,
+  };
 }
 
 const usd = (v: number | null) => (v === null ? "n/a" : `$${v.toFixed(2)}`).padStart(12);
+
+export function sharedRedeemerText(r: SharedRedeemer): string {
+  return (
+    `redeemer account ${r.address} is livepeer.redeemerAddress of ${r.stacks.join(" and ")}: ` +
+    "their redeemers would send from one account and race on nonces; give each region its own"
+  );
+}
 
 export function renderFleetSummary(s: FleetSummary): string {
   const lines = ["fleet summary"];
@@ -288,6 +338,9 @@ export function renderFleetSummary(s: FleetSummary): string {
     lines.push(
       `  WARNING VPC CIDRs overlap: ${o.stacks[0]} ${o.cidrs[0]} and ${o.stacks[1]} ${o.cidrs[1]} (the VPCs could never be peered)`,
     );
+  }
+  for (const r of s.sharedRedeemers) {
+    lines.push(`  WARNING ${sharedRedeemerText(r)}`);
   }
   if (s.exampleValues.length > 0) {
     lines.push("  WARNING shipped example values still in place (set your own before pulumi up):");

@@ -2,7 +2,7 @@
 // (styles, charts as SVG from lib/report/charts.ts); the page has no script and its Content
 // Security Policy forbids loading anything, so it opens the same from disk, a mail or an artifact.
 import { costLines, type CapacityReport } from "../plan/capacity";
-import type { FleetSummary } from "../plan/fleet";
+import { sharedRedeemerText, type FleetSummary } from "../plan/fleet";
 import { isFailed, problemLine, type FailedStack, type StackReport } from "../plan/report";
 import type { PlanRun } from "../plan/run";
 import { fmtPx } from "../sizing/planner";
@@ -78,6 +78,7 @@ function warnings(s: FleetSummary): string {
   for (const o of s.cidrOverlaps) {
     items.push(`VPC CIDRs overlap: ${o.stacks[0]} ${o.cidrs[0]} and ${o.stacks[1]} ${o.cidrs[1]}`);
   }
+  for (const r of s.sharedRedeemers) items.push(sharedRedeemerText(r));
   for (const e of s.exampleValues) {
     items.push(`${e.file}: ${e.keyPath}: ${JSON.stringify(e.value)} is ${e.message}`);
   }

@@ -1,6 +1,6 @@
 // Maps a region's design (lib/design.ts) and the few ids only known at deploy time to each
 // instance kind's env file (lib/userdata.ts renders it; scripts/node reads it). The one place the
-// runtime contract (ports, unit names, metric names, namespace) reaches the node files: they
+// runtime contract (ports, unit names, metric names, namespaces) reaches the node files: they
 // never retype a literal. Pure; missing pins render as empty strings, which the boot scripts
 // refuse (and index.ts refuses to deploy: deployBlockers).
 import type { RegionDesign } from "../design";
@@ -8,10 +8,10 @@ import type { Env } from "../userdata";
 import {
   CHAIN_HEALTH_PORT,
   FAULT_WATCH,
-  METRIC_NAMESPACE,
   NODE_METRICS,
   ORCHESTRATOR_DIMENSION,
   PORTS,
+  ROLE_METRIC_NAMESPACES,
   UNIT_DIMENSION,
   type NodeKind,
 } from "../runtime-contract";
@@ -25,6 +25,13 @@ export interface BundleRef {
   sha256: string;
 }
 
+/** The namespace each instance kind publishes into (its role's only one: IAM allows no other). */
+export const KIND_METRIC_NAMESPACE: Record<NodeKind, string> = {
+  chain: ROLE_METRIC_NAMESPACES["chain-node"],
+  orchestrator: ROLE_METRIC_NAMESPACES.orchestrator,
+  transcoder: ROLE_METRIC_NAMESPACES.transcoder,
+};
+
 function common(d: RegionDesign, kind: NodeKind, bundle: BundleRef, gpu: boolean): Env {
   const lp = d.config.nodeRuntime.goLivepeer;
   const build = gpu ? "gpu" : "cpu";
@@ -33,7 +40,7 @@ function common(d: RegionDesign, kind: NodeKind, bundle: BundleRef, gpu: boolean
     ["LF_STACK", d.stack],
     ["LF_REGION", d.region],
     ["LF_NETWORK", d.config.livepeer.network],
-    ["LF_NAMESPACE", METRIC_NAMESPACE],
+    ["LF_NAMESPACE", KIND_METRIC_NAMESPACE[kind]],
     ["LF_BUNDLE_BUCKET", bundle.bucket],
     ["LF_BUNDLE_KEY", bundle.key],
     ["LF_BUNDLE_VERSION", bundle.versionId],
@@ -43,24 +50,52 @@ function common(d: RegionDesign, kind: NodeKind, bundle: BundleRef, gpu: boolean
   ];
 }
 
+/** The SSM names of one account's keystore and passphrase (lib/identity/names.ts). */
+export interface KeyParameters {
+  keystore: string;
+  passphrase: string;
+}
+
 export interface ChainIds {
   bundle: BundleRef;
   dataVolumeId: string;
   zoneId: string;
-  keystoreParameter: string;
-  passphraseParameter: string;
+  /** This region's redeemer account: fetched by the redeemer unit in every region. */
+  redeemerIdentity: KeyParameters;
+  /**
+   * The on-chain orchestrator's key: rendered only into the home region's env, whose reward
+   * service fetches it (only that region's chain-node role may read it).
+   */
+  orchestratorIdentity: KeyParameters;
+}
+
+/**
+ * Docker's --publish arguments of the Nitro container: its RPC on the host's loopback only (the
+ * RPC proxy and the health agent are its only clients), and the chain client's P2P port to the
+ * world only when the stack opens one (chainNode.p2pPort; Nitro itself listens on none: it
+ * disables geth's P2P stack, OffchainLabs/nitro cmd/nitro/nitro.go mainImpl).
+ */
+export function nitroPublish(d: RegionDesign): string {
+  const rpc = `--publish 127.0.0.1:${PORTS.localRpc}:${PORTS.localRpc}`;
+  const p2p = d.config.chainNode.p2pPort;
+  return p2p === undefined ? rpc : `${rpc} --publish ${p2p}:${p2p}/tcp --publish ${p2p}:${p2p}/udp`;
 }
 
 export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
   const c = d.config;
   const rt = c.nodeRuntime;
   const nitro = c.chainNode.client === "nitro";
+  const ns = KIND_METRIC_NAMESPACE.chain;
   return [
-    // The redeemer needs no GPU: always the CPU build.
+    // The redeemer and the reward service need no GPU: always the CPU build.
     ...common(d, "chain", ids.bundle, false),
     ["LF_ORCH_ADDR", c.livepeer.orchestratorAddress],
+    // The account the redeemer sends from; fetch-identity.sh checks the keystore against it.
+    ["LF_REDEEMER_ACCOUNT", c.livepeer.redeemerAddress],
     ["LF_CHAIN_CLIENT", c.chainNode.client],
     ["LF_NITRO_IMAGE", nitro ? `${rt.nitro.image}:${rt.nitro.tag}@${rt.nitro.digest ?? ""}` : ""],
+    ["LF_NITRO_PUBLISH", nitro ? nitroPublish(d) : ""],
+    ["LF_CHAIN_P2P_PORT", c.chainNode.p2pPort ?? ""],
     ["LF_CHAIN_ID", nitro ? (NITRO_CHAIN_IDS[c.livepeer.network] ?? "") : ""],
     ["LF_GETH_URL", !nitro && rt.geth.release ? gethUrl(rt.geth.release) : ""],
     ["LF_GETH_SHA256", nitro ? "" : (rt.geth.sha256 ?? "")],
@@ -73,14 +108,23 @@ export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
     ["LF_REDEEMER_PORT", c.chainNode.redeemerPort],
     ["LF_CHAIN_HEALTH_PORT", CHAIN_HEALTH_PORT],
     ["LF_CLI_PORT", PORTS.orchestratorCli],
-    ["LF_IDENTITY_KEYSTORE_PARAM", ids.keystoreParameter],
-    ["LF_IDENTITY_PASSPHRASE_PARAM", ids.passphraseParameter],
+    ["LF_REDEEMER_KEYSTORE_PARAM", ids.redeemerIdentity.keystore],
+    ["LF_REDEEMER_PASSPHRASE_PARAM", ids.redeemerIdentity.passphrase],
+    // 1 only in the fleet's home region: boot-chain.sh starts the reward service there alone.
+    ["LF_REWARD_SERVICE", d.isHomeRegion ? 1 : 0],
+    ...(d.isHomeRegion
+      ? ([
+          ["LF_REWARD_CLI_PORT", PORTS.rewardCli],
+          ["LF_ORCH_KEYSTORE_PARAM", ids.orchestratorIdentity.keystore],
+          ["LF_ORCH_PASSPHRASE_PARAM", ids.orchestratorIdentity.passphrase],
+        ] as Env)
+      : []),
     ["LF_RPC_ENDPOINTS_PARAM", rt.rpcEndpointsParameter],
     [
       "LF_HEALTH_ARGS",
       `--mode chain --bind 127.0.0.1 --port ${CHAIN_HEALTH_PORT} ` +
         `--eth-url http://127.0.0.1:${PORTS.localRpc} --max-head-age ${rt.maxChainHeadAgeSeconds} ` +
-        `--publish --namespace ${METRIC_NAMESPACE} --dimension ${UNIT_DIMENSION}=${d.stack} ` +
+        `--publish --namespace ${ns} --dimension ${UNIT_DIMENSION}=${d.stack} ` +
         `--metric-chain-synced ${NODE_METRICS.chainSynced} ` +
         `--metric-chain-head-age ${NODE_METRICS.chainHeadAgeSeconds}`,
     ],
@@ -137,7 +181,8 @@ export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorId
         `--status-url http://127.0.0.1:${cli}/status --min-transcoders 1 ` +
         `--fault-interval ${FAULT_WATCH.orchestrator.intervalSeconds} ` +
         `--fault-checks ${FAULT_WATCH.orchestrator.checks} ` +
-        `--publish --namespace ${METRIC_NAMESPACE} --dimension ${UNIT_DIMENSION}=${d.stack} ` +
+        `--publish --namespace ${KIND_METRIC_NAMESPACE.orchestrator} ` +
+        `--dimension ${UNIT_DIMENSION}=${d.stack} ` +
         `--dimension ${ORCHESTRATOR_DIMENSION}=${az} --metrics-url http://127.0.0.1:${cli}/metrics ` +
         `--metric-sessions ${NODE_METRICS.currentSessions} ` +
         `--metric-max-sessions ${NODE_METRICS.maxSessions} ` +

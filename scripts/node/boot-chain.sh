@@ -8,7 +8,8 @@ set -euo pipefail
 load_env
 
 DATA=/var/lib/chain-data
-extra=(haproxy)
+# iptables: the go-livepeer CLI guards (loopback-guard.sh) and Nitro's isolation rules.
+extra=(haproxy iptables)
 [[ $LF_CHAIN_CLIENT == nitro ]] && extra+=(docker.io)
 base_setup "${extra[@]}"
 # Debian's own haproxy.service would grab the packaged config: rpc-proxy.service replaces it.
@@ -17,6 +18,16 @@ systemctl disable --now haproxy.service || true
 "$LF_ROOT/bin/attach-data-volume.sh" "$LF_DATA_VOLUME_ID" "$DATA"
 # The redeemer's tickets DB lives on the persistent volume: losing it loses unredeemed tickets.
 install -d -m 0700 -o livepeer -g livepeer "$DATA/livepeer"
+# A command substitution, not <(...): a refused LF_REWARD_SERVICE must stop the boot here.
+unit_list=$(chain_units)
+mapfile -t units <<<"$unit_list"
+# The home region's reward service: the orchestrator's key, under its own user, runtime directory
+# and data directory, so the redeemer's process can neither read that key nor call its CLI.
+if [[ " ${units[*]} " == *" livepeer-reward.service "* ]]; then
+  id livepeer-reward >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin livepeer-reward
+  install -d -m 0700 -o livepeer-reward -g livepeer-reward "$DATA/reward"
+fi
 case $LF_CHAIN_CLIENT in
   nitro)
     # The nitro-node image runs as uid 1000.
@@ -39,8 +50,8 @@ retry 5 10 "$LF_ROOT/bin/awsapi.py" route53-upsert "$LF_ZONE_ID" "$LF_CHAIN_HOST
 
 install -m 0644 "$LF_ROOT/units/$LF_CHAIN_CLIENT/chain-client.service" \
   /etc/systemd/system/chain-client.service
-install_units livepeer-health.service rpc-proxy.service livepeer-redeemer.service
+install_units "${units[@]}"
 systemctl enable chain-client.service
-systemctl start chain-client.service livepeer-health.service rpc-proxy.service \
-  livepeer-redeemer.service
-log "chain node up: $LF_CHAIN_CLIENT behind rpc-proxy on :$LF_RPC_PORT, redeemer on :$LF_REDEEMER_PORT"
+systemctl start chain-client.service "${units[@]}"
+log "chain node up: $LF_CHAIN_CLIENT behind rpc-proxy on :$LF_RPC_PORT, redeemer" \
+  "$LF_REDEEMER_ACCOUNT on :$LF_REDEEMER_PORT; started ${units[*]}"

@@ -27,6 +27,15 @@ retry() {
   done
 }
 
+# Key material is written only by a process that can never dump core: the soft AND hard
+# RLIMIT_CORE must be 0 (the unit's LimitCORE=0), or the process could raise the limit again and
+# a crash of go-livepeer, which holds the key in memory, would write it to disk. The kernel
+# core_pattern is a pipe on Ubuntu; its helpers (apport, systemd-coredump) honour the limit.
+require_no_core_dumps() {
+  [[ $(ulimit -Sc) == 0 && $(ulimit -Hc) == 0 ]] ||
+    die "core dumps are possible (ulimit -c $(ulimit -Sc), hard $(ulimit -Hc)): refusing to handle key material; the unit needs LimitCORE=0"
+}
+
 # Loads the rendered, non-secret node settings (written by user data) into the environment.
 load_env() {
   [[ -r $LF_ENV_FILE ]] || die "missing $LF_ENV_FILE (written by user data)"
@@ -52,6 +61,11 @@ base_setup() {
   install -m 0644 "$LF_ROOT/conf/amazon-time-sync.sources" \
     /etc/chrony/sources.d/amazon-time-sync.sources
   systemctl restart chrony
+  # No core dumps (conf/sysctl-livepeer-fleet.conf). Apport would rewrite core_pattern each time it
+  # starts (after systemd-sysctl at boot): masked, so the drop-in holds on every boot.
+  systemctl mask --now apport.service >/dev/null 2>&1 || true
+  install -m 0644 "$LF_ROOT/conf/sysctl-livepeer-fleet.conf" /etc/sysctl.d/99-livepeer-fleet.conf
+  sysctl -q -p /etc/sysctl.d/99-livepeer-fleet.conf
   id livepeer >/dev/null 2>&1 || useradd --system --home-dir /var/lib/livepeer \
     --create-home --shell /usr/sbin/nologin livepeer
 }
@@ -77,6 +91,20 @@ pick_orchestrator() {
   sum=$(printf '%s' "$id" | cksum | cut -d' ' -f1)
   n=$((sum % ${#entries[@]}))
   printf '%s\n' "${entries[$n]#*=}"
+}
+
+# chain_units: the go-livepeer and helper units a chain node runs (the chain client aside), one
+# per line. Every region: the health agent, the RPC proxy and the region's redeemer (its own
+# account). The home region only (LF_REWARD_SERVICE=1, rendered from the fleet's homeRegion):
+# the reward service, the one process with the orchestrator's key. Anything else is refused: a
+# missing flag must not silently start, or silently skip, the reward service.
+chain_units() {
+  printf '%s\n' livepeer-health.service rpc-proxy.service livepeer-redeemer.service
+  case ${LF_REWARD_SERVICE:-} in
+    1) printf '%s\n' livepeer-reward.service ;;
+    0) ;;
+    *) die "LF_REWARD_SERVICE is '${LF_REWARD_SERVICE:-}', expected 0 or 1" ;;
+  esac
 }
 
 # Installs the fleet's units and enables them (they read /etc/livepeer-fleet/node.env).

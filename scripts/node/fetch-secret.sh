@@ -14,6 +14,7 @@ load_env
 umask 0277
 
 dir=${1:?usage: fetch-secret.sh DIR}
+require_no_core_dumps
 [[ $(stat -f -c %T "$dir") == tmpfs ]] || die "$dir is not on tmpfs; refusing to write key material"
 file=$dir/orch-secret
 rm -f -- "$file"

@@ -16,6 +16,7 @@ set -euo pipefail
 umask 0277
 
 dir=${1:?usage: throwaway-identity.sh DIR}
+require_no_core_dumps
 [[ $(stat -f -c %T "$dir") == tmpfs ]] || die "$dir is not on tmpfs; refusing to write key material"
 install -d -m 0700 -- "$dir/keystore"
 if [[ ! -s $dir/secret.conf ]]; then

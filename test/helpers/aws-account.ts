@@ -20,10 +20,12 @@ import { requiredParameters } from "../../lib/preflight/parameters";
 export const STACK = "prod-us-east-1";
 export const ALIAS = `alias/livepeer-fleet/${STACK}`;
 export const OWN_ADDRESS = "0x00000000000000000000000000000000000000A1";
+/** This region's own redeemer account (not a shipped placeholder). */
+export const OWN_REDEEMER = "0x00000000000000000000000000000000000000C3";
 
 /** What a deployable prod-us-east-1 sets on top of its file. */
 export const DEPLOYABLE = {
-  "livepeer-fleet:livepeer": { orchestratorAddress: OWN_ADDRESS },
+  "livepeer-fleet:livepeer": { orchestratorAddress: OWN_ADDRESS, redeemerAddress: OWN_REDEEMER },
   "livepeer-fleet:amis": { ubuntu: "ami-0aaaaaaaaaaaaaaa1", gpu: "ami-0bbbbbbbbbbbbbbb2" },
   "livepeer-fleet:nodeRuntime": {
     goLivepeer: { sha256: { cpu: "1".repeat(64), gpu: "2".repeat(64) } },
@@ -36,7 +38,7 @@ export function config(over: Record<string, unknown> = {}) {
   return resolveDerived(
     RegionConfigSchema.parse({
       network: { cidr: "10.10.0.0/16", availabilityZones: ["a", "b", "c"], natStrategy: "perAz" },
-      livepeer: { orchestratorAddress: OWN_ADDRESS },
+      livepeer: { orchestratorAddress: OWN_ADDRESS, redeemerAddress: OWN_REDEEMER },
       amis: DEPLOYABLE["livepeer-fleet:amis"],
       nodeRuntime: DEPLOYABLE["livepeer-fleet:nodeRuntime"],
       nodeGroup: { minSize: 2, maxSize: 8 },
