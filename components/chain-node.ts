@@ -11,7 +11,7 @@ import {
   metricsStatements,
   policyDocument,
 } from "./launch";
-import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
+import { CHAIN_BOOT, METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
 import type { RegionDesign } from "../lib/design";
 import { BundleRef, chainEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
@@ -123,6 +123,23 @@ export function chainNodePolicy(a: {
         Action: "route53:GetChange",
         Resource: `arn:${a.partition}:route53:::change/*`,
       },
+      {
+        // The boot deadline (scripts/node/boot-deadline.sh): a boot that failed marks its own
+        // instance Unhealthy so the group replaces it. Authorized on the group (the action's only
+        // resource type, with aws:ResourceTag: service authorization reference, Amazon EC2 Auto
+        // Scaling): only this unit's chain group, a group of one, so the only instance it can
+        // mark is itself. Nothing that detaches a volume or terminates an instance is granted.
+        Sid: "ReportOwnBootFailure",
+        Effect: "Allow",
+        Action: "autoscaling:SetInstanceHealth",
+        Resource: `arn:${a.partition}:autoscaling:${a.region}:${a.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${UNIT_TAG}`]: a.unit,
+            [`aws:ResourceTag/${ROLE_TAG}`]: CHAIN_NODE_ROLE,
+          },
+        },
+      },
     ],
   };
 }
@@ -131,7 +148,10 @@ export function chainNodePolicy(a: {
  * The region's shared chain node: an ASG of exactly one instance pinned to the data volume's AZ.
  * The persistent, protected gp3 data volume outlives instances; each new instance attaches it at
  * boot (IAM allows only volumes tagged for this unit) and publishes its address in a private
- * zone, so nodes keep one stable RPC and redeemer endpoint through replacements.
+ * zone, so nodes keep one stable RPC and redeemer endpoint through replacements. A boot that fails
+ * or hangs past its deadline marks the instance Unhealthy and the group replaces it; the new
+ * instance waits for the old one to let go of the volume and never takes it from a live node
+ * (scripts/node/boot-deadline.sh, attach-data-volume.sh).
  */
 export class ChainNode extends pulumi.ComponentResource {
   public readonly securityGroup: aws.ec2.SecurityGroup;
@@ -401,8 +421,10 @@ export class ChainNode extends pulumi.ComponentResource {
           id: this.launchTemplate.id,
           version: this.launchTemplate.latestVersion.apply(String),
         },
+        // EC2 status plus the boot deadline's SetInstanceHealth (CHAIN_BOOT): a boot that fails
+        // or hangs is replaced; a running node is never replaced for its chain's sync state.
         healthCheckType: "EC2",
-        healthCheckGracePeriod: 300,
+        healthCheckGracePeriod: CHAIN_BOOT.healthCheckGracePeriodSeconds,
         instanceRefresh: {
           strategy: "Rolling",
           // The volume attaches to one instance at a time: the old node must stop first.
@@ -412,7 +434,8 @@ export class ChainNode extends pulumi.ComponentResource {
           preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
         },
         enabledMetrics: ["GroupInServiceInstances"],
-        tags: asgTags(tagged(`${name}-asg`)),
+        // The role tag scopes ReportOwnBootFailure to this group (the unit tag is on every group).
+        tags: asgTags({ ...tagged(`${name}-asg`), [ROLE_TAG]: CHAIN_NODE_ROLE }),
       },
       child,
     );
