@@ -19,6 +19,7 @@ import { bundleReadStatements } from "./node-files";
 import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
 import { secretParametersOf } from "../lib/iam/secrets";
 import { UnitScope } from "./unit-scope";
+import { addEgressRules, chainClientEgress, chainNodeEgress } from "./egress";
 
 /** Tag keys and values the IAM conditions, the boot script and the snapshot policy match on. */
 export const UNIT_TAG = TAGS.unit;
@@ -39,7 +40,10 @@ export interface ChainNodeArgs extends UnitScope {
   redeemerPolicyArn: pulumi.Input<string>;
   keystoreParameter: string;
   passphraseParameter: string;
-  /** Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. */
+  /**
+   * Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. The
+   * chain node adds both halves of that path: its ingress rules and the clients' egress rules.
+   */
   clientSecurityGroupId: pulumi.Input<string>;
   /** The chain kind's node files and the bucket they live in. */
   bundle: pulumi.Input<BundleRef>;
@@ -214,14 +218,17 @@ export class ChainNode extends pulumi.ComponentResource {
         );
       }
     }
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-all-out`,
-      {
-        securityGroupId: this.securityGroup.id,
-        description: "Chain peers/feeds, hosted RPC backups, AWS APIs",
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-      },
+    // Out: only what the node dials (components/egress.ts), and on the orchestrators' group the
+    // matching way here to the RPC proxy and the redeemer.
+    addEgressRules(name, this.securityGroup.id, chainNodeEgress(cn.client), child);
+    addEgressRules(
+      name,
+      args.clientSecurityGroupId,
+      chainClientEgress({
+        rpcPort: cn.rpcPort,
+        redeemerPort: cn.redeemerPort,
+        chainSecurityGroupId: this.securityGroup.id,
+      }),
       child,
     );
 

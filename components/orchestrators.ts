@@ -20,6 +20,7 @@ import { METRIC_NAMESPACE, ROLES, TAGS } from "../lib/runtime-contract";
 import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import type { UnitTags } from "./unit-scope";
+import { addEgressRules, orchestratorEgress } from "./egress";
 
 export interface OrchestratorsArgs {
   design: RegionDesign;
@@ -153,16 +154,9 @@ export class Orchestrators extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-all-out`,
-      {
-        securityGroupId: this.securityGroup.id,
-        description: "Gateways, transcoders, the chain proxy and redeemer, downloads, AWS APIs",
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-      },
-      child,
-    );
+    // Out: only what an orchestrator dials (components/egress.ts). Its way to the chain node's
+    // RPC proxy and redeemer is added by the chain node, whose group exists after this one.
+    addEgressRules(name, this.securityGroup.id, orchestratorEgress(), child);
 
     this.slots = d.orchestrators.map((slot) => {
       const n = `${name}-${slot.az}`;
