@@ -43,29 +43,16 @@ me=$(retry 5 2 "$api" imds meta-data/instance-id)
 
 attached="" last=""
 for ((n = 1; n <= attempts; n++)); do
+  state=""
   if seen=$("$api" ec2-volume "$vol"); then
     read -r state holder astate <<<"$seen"
     # ec2-volume prints "-" for an attachment field that is not there.
     [[ $holder == - ]] && holder=""
     [[ $astate == - ]] && astate=""
-    case $state in
-      in-use)
-        if [[ $holder == "$me" && $astate == attached ]]; then
-          attached=yes
-          break
-        fi
-        ;;
-      available)
-        "$api" ec2-attach "$vol" "$me" /dev/sdf || true # refused: it went elsewhere; look again
-        ;;
-      creating) ;;
-      deleting | deleted | error)
-        die "$vol is $state and can never attach: restore the chain volume from a snapshot" \
-          "(docs/operations.md, Restore the chain volume from a snapshot)"
-        ;;
-      *) die "DescribeVolumes gave $vol an unknown state: $state" ;;
-    esac
-    if [[ $state == in-use && $holder != "$me" ]]; then
+    if [[ $state == in-use && $holder == "$me" && $astate == attached ]]; then
+      attached=yes
+      break
+    elif [[ $state == in-use && $holder != "$me" ]]; then
       now="held by $holder ($astate): waiting for it to let go (never detached from here)"
     else
       now="$state${holder:+ $holder}${astate:+ $astate}"
@@ -76,6 +63,18 @@ for ((n = 1; n <= attempts; n++)); do
   # One line per change, not one per look: a 15-minute wait stays readable.
   [[ $now == "$last" ]] || log "$vol: $now (look $n of $attempts)"
   last=$now
+  case $state in
+    available)
+      # Free: ask for it. Refused means it went elsewhere first; the next look says where.
+      "$api" ec2-attach "$vol" "$me" /dev/sdf || true
+      ;;
+    in-use | creating | "") ;; # attaching here, someone else's, still being made, or unknown yet
+    deleting | deleted | error)
+      die "$vol is $state and can never attach: restore the chain volume from a snapshot" \
+        "(docs/operations.md, Restore the chain volume from a snapshot)"
+      ;;
+    *) die "DescribeVolumes gave $vol an unknown state: $state" ;;
+  esac
   if ((n < attempts)); then sleep "$pause"; fi
 done
 [[ -n $attached ]] ||
