@@ -78,9 +78,9 @@ export const CHAIN_BOOT = {
    */
   deadlineSeconds: 2700,
   /**
-   * The group's health check grace period: Auto Scaling ignores a SetInstanceHealth that respects
-   * it (awsapi.py does) this long after launch; far shorter than the deadline, so the deadline's
-   * report always counts.
+   * The group's health check grace period for its EC2 checks. The boot deadline's report does
+   * not wait for it (a failed boot does not get better with time: awsapi.py
+   * set-instance-health-now), and the timer's falls long after it anyway.
    */
   healthCheckGracePeriodSeconds: 300,
 } as const;

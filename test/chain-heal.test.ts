@@ -74,7 +74,8 @@ const REPORT = {
   Version: "2011-01-01",
   InstanceId: INSTANCE_ID,
   HealthStatus: "Unhealthy",
-  ShouldRespectGracePeriod: "true",
+  // A failed boot does not get better inside the group's grace period: not respected.
+  ShouldRespectGracePeriod: "false",
 };
 
 describe("chain node self-healing: boot-deadline.sh (IMDS and Auto Scaling stand-ins, systemd stubs)", function () {
@@ -166,7 +167,7 @@ describe("chain node self-healing: boot-deadline.sh (IMDS and Auto Scaling stand
       /finished after its deadline expired .*: this instance is being replaced/,
     );
     expect(fs.existsSync(path.join(b.d, "run", "boot-complete"))).to.equal(false);
-    // The timer after an early report (made inside the grace period, which it respects) reports again.
+    // The timer, after an early report (the boot exited with an error), reports again.
     await b.deadline("expire");
     expect(healthReports(asg)).to.deep.equal([REPORT, REPORT]);
     expect(b.log("systemctl")).to.deep.equal([]);

@@ -63,7 +63,7 @@ describe("chain node (fixture, in-process under the mock monitor)", () => {
       value: "chain-node",
       propagateAtLaunch: false,
     });
-    // A report inside the grace period is ignored: the deadline's must fall after it.
+    // The timer's report falls after the grace period (an early one does not wait for it).
     expect(CHAIN_BOOT.deadlineSeconds).to.be.above(CHAIN_BOOT.healthCheckGracePeriodSeconds);
     // The attach wait leaves the rest of the boot at least a quarter of an hour.
     const attachWait = CHAIN_BOOT.attachAttempts * CHAIN_BOOT.attachPollSeconds;

@@ -12,11 +12,11 @@
 #                once expired: the instance is being replaced, and must not look healthy.
 #   expire       (the timer; user data at once when the boot exits non-zero) does nothing after
 #                `complete`. Otherwise it records the expiry and runs the bundle's `awsapi.py
-#                set-instance-health Unhealthy` (own instance id from IMDS, grace period
-#                respected). Without the bundle or the API it powers off: Auto Scaling counts an
-#                instance that is not running as unhealthy (User Guide, "Health checks for
-#                instances in an Auto Scaling group"). Run again, it reports again: a report
-#                inside the grace period changes nothing, so the timer's later one must count.
+#                set-instance-health-now Unhealthy` (own instance id from IMDS; even inside the
+#                group's grace period: a failed boot does not get better with time). Without the
+#                bundle or the API it powers off: Auto Scaling counts an instance that is not
+#                running as unhealthy (User Guide, "Health checks for instances in an Auto Scaling
+#                group"). Run again (the timer after an early report), it reports again.
 #
 # `complete` and `expire` take one lock: exactly one of them wins.
 # Test seams (never set on an instance): LF_ROOT, LF_BOOT_STATE_DIR.
@@ -68,7 +68,7 @@ report() {
   local api=$root/bin/awsapi.py attempt
   if [[ -x $api ]]; then
     for attempt in 1 2 3 4 5; do
-      if "$api" set-instance-health Unhealthy; then
+      if "$api" set-instance-health-now Unhealthy; then
         log "Auto Scaling told this instance is Unhealthy: it terminates it and launches another"
         return 0
       fi
