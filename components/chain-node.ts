@@ -11,7 +11,7 @@ import {
   metricsStatements,
   policyDocument,
 } from "./launch";
-import { ROLES, ROLE_METRIC_NAMESPACES, TAGS } from "../lib/runtime-contract";
+import { CHAIN_BOOT, ROLES, ROLE_METRIC_NAMESPACES, TAGS } from "../lib/runtime-contract";
 import type { RegionDesign } from "../lib/design";
 import { BundleRef, KeyParameters, chainEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
@@ -19,6 +19,7 @@ import { bundleReadStatements } from "./node-files";
 import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
 import { secretParametersOf } from "../lib/iam/secrets";
 import { UnitScope } from "./unit-scope";
+import { addEgressRules, chainClientEgress, chainNodeEgress } from "./egress";
 
 /** Tag keys and values the IAM conditions, the boot script and the snapshot policy match on. */
 export const UNIT_TAG = TAGS.unit;
@@ -41,7 +42,10 @@ export interface ChainNodeArgs extends UnitScope {
   redeemerIdentity: KeyParameters;
   /** SSM names of the orchestrator's key (fetched by the reward service, home region only). */
   orchestratorIdentity: KeyParameters;
-  /** Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. */
+  /**
+   * Security group of the orchestrators: the only clients of the RPC proxy and the redeemer. The
+   * chain node adds both halves of that path: its ingress rules and the clients' egress rules.
+   */
   clientSecurityGroupId: pulumi.Input<string>;
   /** The chain kind's node files and the bucket they live in. */
   bundle: pulumi.Input<BundleRef>;
@@ -125,6 +129,23 @@ export function chainNodePolicy(a: {
         Action: "route53:GetChange",
         Resource: `arn:${a.partition}:route53:::change/*`,
       },
+      {
+        // The boot deadline (scripts/node/boot-deadline.sh): a boot that failed marks its own
+        // instance Unhealthy so the group replaces it. Authorized on the group (the action's only
+        // resource type, with aws:ResourceTag: service authorization reference, Amazon EC2 Auto
+        // Scaling): only this unit's chain group, a group of one, so the only instance it can
+        // mark is itself. Nothing that detaches a volume or terminates an instance is granted.
+        Sid: "ReportOwnBootFailure",
+        Effect: "Allow",
+        Action: "autoscaling:SetInstanceHealth",
+        Resource: `arn:${a.partition}:autoscaling:${a.region}:${a.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
+        Condition: {
+          StringEquals: {
+            [`aws:ResourceTag/${UNIT_TAG}`]: a.unit,
+            [`aws:ResourceTag/${ROLE_TAG}`]: CHAIN_NODE_ROLE,
+          },
+        },
+      },
     ],
   };
 }
@@ -133,7 +154,10 @@ export function chainNodePolicy(a: {
  * The region's shared chain node: an ASG of exactly one instance pinned to the data volume's AZ.
  * The persistent, protected gp3 data volume outlives instances; each new instance attaches it at
  * boot (IAM allows only volumes tagged for this unit) and publishes its address in a private
- * zone, so nodes keep one stable RPC and redeemer endpoint through replacements.
+ * zone, so nodes keep one stable RPC and redeemer endpoint through replacements. A boot that fails
+ * or hangs past its deadline marks the instance Unhealthy and the group replaces it; the new
+ * instance waits for the old one to let go of the volume and never takes it from a live node
+ * (scripts/node/boot-deadline.sh, attach-data-volume.sh).
  */
 export class ChainNode extends pulumi.ComponentResource {
   public readonly securityGroup: aws.ec2.SecurityGroup;
@@ -196,14 +220,17 @@ export class ChainNode extends pulumi.ComponentResource {
         );
       }
     }
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-all-out`,
-      {
-        securityGroupId: this.securityGroup.id,
-        description: "Chain peers/feeds, hosted RPC backups, AWS APIs",
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-      },
+    // Out: only what the node dials (components/egress.ts), and on the orchestrators' group the
+    // matching way here to the RPC proxy and the redeemer.
+    addEgressRules(name, this.securityGroup.id, chainNodeEgress(cn.client), child);
+    addEgressRules(
+      name,
+      args.clientSecurityGroupId,
+      chainClientEgress({
+        rpcPort: cn.rpcPort,
+        redeemerPort: cn.redeemerPort,
+        chainSecurityGroupId: this.securityGroup.id,
+      }),
       child,
     );
 
@@ -413,8 +440,10 @@ export class ChainNode extends pulumi.ComponentResource {
           id: this.launchTemplate.id,
           version: this.launchTemplate.latestVersion.apply(String),
         },
+        // EC2 status plus the boot deadline's SetInstanceHealth (CHAIN_BOOT): a boot that fails
+        // or hangs is replaced; a running node is never replaced for its chain's sync state.
         healthCheckType: "EC2",
-        healthCheckGracePeriod: 300,
+        healthCheckGracePeriod: CHAIN_BOOT.healthCheckGracePeriodSeconds,
         instanceRefresh: {
           strategy: "Rolling",
           // The volume attaches to one instance at a time: the old node must stop first.
@@ -424,6 +453,7 @@ export class ChainNode extends pulumi.ComponentResource {
           preferences: { minHealthyPercentage: 0, maxHealthyPercentage: 100, autoRollback: true },
         },
         enabledMetrics: ["GroupInServiceInstances"],
+        // The role tag scopes ReportOwnBootFailure to this group (the unit tag is on every group).
         tags: asgTags({ ...tagged(`${name}-asg`), [TAGS.role]: ROLES.chainNode }),
       },
       child,

@@ -21,6 +21,7 @@ import { BundleRef, orchestratorEnv } from "../lib/runtime/values";
 import { renderUserData } from "../lib/userdata";
 import type { UnitTags } from "./unit-scope";
 import { DeployGate } from "./deploy-gate";
+import { addEgressRules, orchestratorEgress } from "./egress";
 
 export interface OrchestratorsArgs {
   design: RegionDesign;
@@ -166,16 +167,9 @@ export class Orchestrators extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-all-out`,
-      {
-        securityGroupId: this.securityGroup.id,
-        description: "Gateways, transcoders, the chain proxy and redeemer, downloads, AWS APIs",
-        ipProtocol: "-1",
-        cidrIpv4: "0.0.0.0/0",
-      },
-      child,
-    );
+    // Out: only what an orchestrator dials (components/egress.ts). Its way to the chain node's
+    // RPC proxy and redeemer is added by the chain node, whose group exists after this one.
+    addEgressRules(name, this.securityGroup.id, orchestratorEgress(), child);
 
     let previousGate: DeployGate | undefined;
     this.slots = d.orchestrators.map((slot) => {

@@ -61,6 +61,38 @@ export const FAULT_WATCH = {
   transcoder: { intervalSeconds: 30, checks: 8 },
 } as const;
 
+/**
+ * The chain node's boot (scripts/node/boot-deadline.sh, attach-data-volume.sh). The group's health
+ * check is EC2's, so a boot that fails or hangs would stay in service forever: user data arms a
+ * deadline before anything can fail, boot-chain.sh disarms it once its units are started, and an
+ * instance whose boot neither completed by then nor failed earlier marks itself Unhealthy
+ * (SetInstanceHealth), so Auto Scaling replaces it. Only boot steps count (packages, the bundle,
+ * the volume's attach and mount, downloads, the private name, starting the units): a first chain
+ * sync that takes hours runs after the mark.
+ */
+export const CHAIN_BOOT = {
+  /**
+   * Looks at the data volume before giving up, `attachPollSeconds` apart: 15 minutes for the
+   * previous instance to let go. Its chain client alone may take 11 to stop (Nitro flushes for up
+   * to 600 s under a 660 s TimeoutStopSec: units/nitro/chain-client.service).
+   */
+  attachAttempts: 180,
+  attachPollSeconds: 5,
+  /**
+   * Seconds from user data to the deadline: the 15-minute attach wait plus the boot's other steps
+   * (apt, the bundle, the Nitro image, the go-livepeer release, each minutes at most when the
+   * network works) with room to spare. Each step's own retries may add up to more: the deadline
+   * is what bounds the whole boot.
+   */
+  deadlineSeconds: 2700,
+  /**
+   * The group's health check grace period for its EC2 checks. The boot deadline's report does
+   * not wait for it (a failed boot does not get better with time: awsapi.py
+   * set-instance-health-now), and the timer's falls long after it anyway.
+   */
+  healthCheckGracePeriodSeconds: 300,
+} as const;
+
 /** Tag keys IAM conditions, the boot scripts, DLM and the maintenance window match on. */
 export const TAGS = {
   /** The stack name: which unit a resource belongs to. */

@@ -1,8 +1,10 @@
 // Renders an instance's EC2 user data: a short bash script that writes /etc/livepeer-fleet/node.env
 // (validated, single-quoted, no secrets) and scripts/node/bootstrap.sh, then runs the bootstrap,
 // which fetches the kind's node-file bundle from the unit's bucket, checks its sha256 and runs
-// boot-<kind>.sh from it (lib/node-bundle.ts, components/node-files.ts). Secrets never pass
-// through here: the instances fetch them from SSM themselves.
+// boot-<kind>.sh from it (lib/node-bundle.ts, components/node-files.ts). A kind with a boot
+// deadline (LF_BOOT_DEADLINE_SECONDS: the chain node) also gets scripts/node/boot-deadline.sh,
+// armed before the bootstrap runs. Secrets never pass through here: the instances fetch them from
+// SSM themselves.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { NODE_DIR } from "./node-bundle";
@@ -11,6 +13,11 @@ import { NODE_DIR } from "./node-bundle";
 export const USER_DATA_LIMIT = 16384;
 export const ENV_FILE = "/etc/livepeer-fleet/node.env";
 export const BOOTSTRAP_PATH = "/usr/local/sbin/livepeer-fleet-bootstrap";
+/**
+ * scripts/node/boot-deadline.sh, for the kinds whose env sets LF_BOOT_DEADLINE_SECONDS (the chain
+ * node): in user data because it must work when the bundle never arrives.
+ */
+export const BOOT_DEADLINE_PATH = "/usr/local/sbin/livepeer-fleet-boot-deadline";
 
 export class UnsafeValueError extends Error {
   override name = "UnsafeValueError";
@@ -48,13 +55,20 @@ function heredoc(dest: string, content: string, mode: string, tag: string): stri
   return `cat >${dest} <<'${tag}'\n${body}${tag}\nchmod ${mode} ${dest}\n`;
 }
 
-/** The user data of one instance kind: its env file, the bootstrap, and a run of it. */
+/**
+ * The user data of one instance kind: its env file, the bootstrap, and a run of it (with the boot
+ * deadline armed first when the env sets one).
+ */
 export function renderUserData(env: Env, nodeDir = NODE_DIR): RenderedUserData {
   const keys = env.map(([k]) => k);
   const dup = keys.find((k, i) => keys.indexOf(k) !== i);
   if (dup) throw new UnsafeValueError(`${dup} set twice`);
   const kind = env.find(([k]) => k === "LF_KIND")?.[1];
   if (kind === undefined) throw new UnsafeValueError("LF_KIND is required");
+  const deadline = env.find(([k]) => k === "LF_BOOT_DEADLINE_SECONDS")?.[1];
+  if (deadline !== undefined && !/^[1-9]\d*$/.test(String(deadline))) {
+    throw new UnsafeValueError("LF_BOOT_DEADLINE_SECONDS must be a positive whole number");
+  }
   const script = [
     "#!/bin/bash\n",
     `# livepeer-fleet ${String(kind)} user data (lib/userdata.ts): validated values, no secrets.\n`,
@@ -67,7 +81,20 @@ export function renderUserData(env: Env, nodeDir = NODE_DIR): RenderedUserData {
       "0755",
       "LF_BOOTSTRAP_EOF",
     ),
-    `exec ${BOOTSTRAP_PATH}\n`,
+    ...(deadline === undefined
+      ? [`exec ${BOOTSTRAP_PATH}\n`]
+      : [
+          heredoc(
+            BOOT_DEADLINE_PATH,
+            fs.readFileSync(path.join(nodeDir, "boot-deadline.sh"), "utf8"),
+            "0755",
+            "LF_DEADLINE_EOF",
+          ),
+          // Armed before anything can fail; a boot that fails outright reports at once instead
+          // of waiting for the deadline.
+          `${BOOT_DEADLINE_PATH} arm ${String(deadline)}\n`,
+          `${BOOTSTRAP_PATH} || exec ${BOOT_DEADLINE_PATH} expire\n`,
+        ]),
   ].join("");
   const bytes = Buffer.byteLength(script);
   if (bytes > USER_DATA_LIMIT) {

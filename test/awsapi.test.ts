@@ -317,6 +317,19 @@ describe("awsapi.py through boto3 (IMDS, SSM, EC2, Route 53 and Auto Scaling sta
     expect(autoscaling.calls).to.have.length(1);
   });
 
+  it("set-instance-health-now Unhealthy: this instance, even inside the grace period", async function () {
+    const r = await awsapi(["set-instance-health-now", "Unhealthy"], env);
+    expect(r.code, r.stderr).to.equal(0);
+    const [call] = autoscaling.signed("SetInstanceHealth");
+    expect(Object.fromEntries(call.params)).to.deep.equal({
+      Action: "SetInstanceHealth",
+      Version: "2011-01-01",
+      InstanceId: INSTANCE_ID,
+      HealthStatus: "Unhealthy",
+      ShouldRespectGracePeriod: "false",
+    });
+  });
+
   it("imds prints a metadata value read with an IMDSv2 token", async function () {
     const r = await awsapi(["imds", "meta-data/local-ipv4"], env);
     expect(r.code, r.stderr).to.equal(0);

@@ -7,97 +7,18 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { buildBundle, NODE_DIR } from "../lib/node-bundle";
 import { envLine } from "../lib/userdata";
-import { listen } from "./helpers/net";
-import { NodeSha256, TEST_CREDS } from "./helpers/sigv4";
+import { TEST_CREDS } from "./helpers/sigv4";
+import { S3StandIn, s3StandIn } from "./helpers/s3-stand-in";
 import { requireTools } from "./helpers/tools";
 
 const REGION = "us-east-1";
 const BUCKET = "lf-test-files";
 const KEY = "node-files/transcoder.tar.gz";
 const VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY";
-
-/** True when the request carries the signature S3 would compute for it. */
-async function s3SignatureMatches(req: http.IncomingMessage): Promise<boolean> {
-  const auth = String(req.headers.authorization ?? "");
-  const signed = /SignedHeaders=([^,]+)/.exec(auth)?.[1]?.split(";") ?? [];
-  // S3 requires the payload hash to be signed (S3 API reference, "Signature Calculations for the
-  // Authorization Header").
-  if (!signed.includes("x-amz-content-sha256") || !signed.includes("host")) return false;
-  const when = new Date(
-    String(req.headers["x-amz-date"]).replace(
-      /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/,
-      "$1-$2-$3T$4:$5:$6Z",
-    ),
-  );
-  if (Number.isNaN(when.getTime())) return false;
-  const url = new URL(req.url ?? "/", "http://127.0.0.1");
-  const signer = new SignatureV4({
-    service: "s3",
-    region: REGION,
-    credentials: TEST_CREDS,
-    sha256: NodeSha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
-  const expected = await signer.sign(
-    {
-      method: req.method ?? "GET",
-      protocol: "http:",
-      hostname: "127.0.0.1",
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(signed.map((h) => [h, String(req.headers[h])])),
-    },
-    { signingDate: when },
-  );
-  return expected.headers.authorization === auth;
-}
-
-interface Stand {
-  port: number;
-  requests: { path: string; signed: boolean }[];
-  serve: Buffer;
-  close(): Promise<void>;
-}
-
-async function s3StandIn(serve: Buffer): Promise<Stand> {
-  const stand = { requests: [] as { path: string; signed: boolean }[], serve } as Stand;
-  const { server, port } = await listen((req, res) => {
-    void (async () => {
-      const signed = await s3SignatureMatches(req);
-      stand.requests.push({ path: req.url ?? "", signed });
-      const url = new URL(req.url ?? "/", "http://127.0.0.1");
-      if (!signed) {
-        res.writeHead(403, { "content-type": "application/xml" });
-        res.end("<Error><Code>SignatureDoesNotMatch</Code><Message>no</Message></Error>");
-      } else if (
-        req.method !== "GET" ||
-        url.pathname !== `/${BUCKET}/${KEY}` ||
-        url.searchParams.get("versionId") !== VERSION
-      ) {
-        res.writeHead(404, { "content-type": "application/xml" });
-        res.end("<Error><Code>NoSuchKey</Code><Message>no</Message></Error>");
-      } else {
-        res.writeHead(200, {
-          "content-type": "application/gzip",
-          "content-length": String(stand.serve.length),
-          "x-amz-version-id": VERSION,
-          "x-amz-server-side-encryption": "aws:kms",
-        });
-        res.end(stand.serve);
-      }
-    })();
-  });
-  stand.port = port;
-  stand.close = () => new Promise((r) => server.close(() => r()));
-  return stand;
-}
 
 function run(cmd: string, env: Record<string, string>): Promise<{ code: number; err: string }> {
   return new Promise((resolve) => {
@@ -112,7 +33,7 @@ describe("user-data bootstrap against an S3 stand-in (real boto3, SigV4 checked)
   let tmp: string;
   let nodeDir: string;
   let bundle: ReturnType<typeof buildBundle>;
-  let stand: Stand;
+  let stand: S3StandIn;
 
   before(async function () {
     requireTools(this, "bash", "tar", "sha256sum");
@@ -128,7 +49,11 @@ describe("user-data bootstrap against an S3 stand-in (real boto3, SigV4 checked)
       '#!/usr/bin/env bash\nset -euo pipefail\necho "booted from $0" >"$LF_MARKER"\n',
     );
     bundle = buildBundle("transcoder", nodeDir);
-    stand = await s3StandIn(Buffer.from(bundle.bytes));
+    stand = await s3StandIn(
+      { bucket: BUCKET, key: KEY, versionId: VERSION },
+      Buffer.from(bundle.bytes),
+      REGION,
+    );
   });
   after(async () => {
     await stand?.close();

@@ -5,6 +5,12 @@ import { FIXTURE_REDEEMER, fixtureDesign } from "./fixtures/region";
 import { parseEnv } from "../lib/userdata";
 import { one, ofType, policyOf } from "./helpers/program";
 import type { Evaluation, RecordedResource } from "../lib/plan/evaluate";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Simulator } from "../lib/iam/access";
+import { CHAIN_BOOT } from "../lib/runtime-contract";
+import { NODE_DIR } from "../lib/node-bundle";
+import { extractAccessModel, type RoleModel } from "../lib/iam/extract";
 
 const keyArn = "arn:aws:kms:us-east-1:123456789012:key/test-us-east-1-keys-key-key-id";
 
@@ -45,6 +51,31 @@ describe("chain node (fixture, in-process under the mock monitor)", () => {
     const prefs = (asg.inputs.instanceRefresh as { preferences: Record<string, unknown> })
       .preferences;
     expect(prefs.minHealthyPercentage).to.equal(0);
+  });
+
+  it("heals: EC2 health plus the boot deadline's report; the grace period and the attach wait both fit inside the deadline", () => {
+    expect(asg.inputs).to.include({
+      healthCheckType: "EC2",
+      healthCheckGracePeriod: CHAIN_BOOT.healthCheckGracePeriodSeconds,
+    });
+    // The role tag is what scopes the node's SetInstanceHealth to this group.
+    expect(asg.inputs.tags).to.deep.include({
+      key: "livepeer-fleet:role",
+      value: "chain-node",
+      propagateAtLaunch: false,
+    });
+    // The timer's report falls after the grace period (an early one does not wait for it).
+    expect(CHAIN_BOOT.deadlineSeconds).to.be.above(CHAIN_BOOT.healthCheckGracePeriodSeconds);
+    // The attach wait leaves the rest of the boot at least a quarter of an hour.
+    const attachWait = CHAIN_BOOT.attachAttempts * CHAIN_BOOT.attachPollSeconds;
+    expect(CHAIN_BOOT.deadlineSeconds - attachWait).to.be.at.least(900);
+    // And it outlasts the old node's chain client stopping (Nitro: TimeoutStopSec=660).
+    const nitroUnit = fs.readFileSync(
+      path.join(NODE_DIR, "units", "nitro", "chain-client.service"),
+      "utf8",
+    );
+    const stop = Number(/^TimeoutStopSec=(\d+)$/m.exec(nitroUnit)?.[1]);
+    expect(attachWait).to.be.above(stop);
   });
 
   it("launch template: IMDSv2, encrypted root, Ubuntu AMI by SSM parameter, no SSH key, SSM profile", () => {
@@ -166,5 +197,88 @@ describe("chain node (fixture, in-process under the mock monitor)", () => {
     expect(
       one(p2p, "aws:autoscaling/group:Group", "-chain-asg").inputs.vpcZoneIdentifiers,
     ).to.deep.equal(["test-us-east-1-net-public-a-id"]);
+  });
+});
+
+describe("the chain node's role, decided by an IAM evaluation engine (fixture unit)", () => {
+  const sim = new Simulator();
+  let e: Evaluation;
+  let chain: RoleModel;
+  const ACCOUNT = "123456789012";
+  const groupArn = (name: string) =>
+    `arn:aws:autoscaling:us-east-1:${ACCOUNT}:autoScalingGroup:0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0:autoScalingGroupName/${name}`;
+  /** aws:ResourceTag/* of a recorded group, from the tags the program gives it. */
+  const tagsOf = (r: RecordedResource) =>
+    Object.fromEntries(
+      (r.inputs.tags as { key: string; value: string }[]).map((t) => [
+        `aws:ResourceTag/${t.key}`,
+        t.value,
+      ]),
+    );
+  const decide = (action: string, resource: string, context: Record<string, string> = {}) =>
+    sim.decide({ role: chain, accountId: ACCOUNT, action, resource, context });
+
+  before(async () => {
+    e = await buildUnit(fixtureDesign());
+    const model = extractAccessModel([e]);
+    chain = model.roles.find((r) => r.logicalName === "test-us-east-1-chain-role")!;
+  });
+
+  it("marks an instance of its own group Unhealthy (the boot deadline), with the group's own tags", async () => {
+    const group = one(e, "aws:autoscaling/group:Group", "-chain-asg");
+    expect(
+      await decide("autoscaling:SetInstanceHealth", groupArn(group.name), tagsOf(group)),
+    ).to.equal("Allowed");
+  });
+
+  it("and no other group: not an orchestrator's or the transcoders' of its unit, not another unit's chain node", async () => {
+    for (const suffix of ["-orch-a-asg", "-orch-b-asg", "-tc-asg"]) {
+      const group = one(e, "aws:autoscaling/group:Group", suffix);
+      expect(
+        await decide("autoscaling:SetInstanceHealth", groupArn(group.name), tagsOf(group)),
+        suffix,
+      ).to.equal("ImplicitlyDenied");
+    }
+    const own = tagsOf(one(e, "aws:autoscaling/group:Group", "-chain-asg"));
+    expect(
+      await decide("autoscaling:SetInstanceHealth", groupArn("prod-eu-west-1-chain-asg"), {
+        ...own,
+        "aws:ResourceTag/livepeer-fleet:unit": "prod-eu-west-1",
+      }),
+    ).to.equal("ImplicitlyDenied");
+  });
+
+  it("can attach its unit's volume but never detach it, nor terminate or resize anything", async () => {
+    const volume = one(e, "aws:ebs/volume:Volume", "-chain-data");
+    const volumeArn = `arn:aws:ec2:us-east-1:${ACCOUNT}:volume/vol-0123456789abcdef0`;
+    const volumeTags = Object.fromEntries(
+      Object.entries(volume.inputs.tags as Record<string, string>).map(([k, v]) => [
+        `aws:ResourceTag/${k}`,
+        v,
+      ]),
+    );
+    expect(await decide("ec2:AttachVolume", volumeArn, volumeTags)).to.equal("Allowed");
+    expect(await decide("ec2:DetachVolume", volumeArn, volumeTags)).to.equal("ImplicitlyDenied");
+    const group = one(e, "aws:autoscaling/group:Group", "-chain-asg");
+    for (const action of [
+      "autoscaling:TerminateInstanceInAutoScalingGroup",
+      "autoscaling:UpdateAutoScalingGroup",
+      "autoscaling:SetDesiredCapacity",
+      "autoscaling:DetachInstances",
+    ]) {
+      expect(await decide(action, groupArn(group.name), tagsOf(group)), action).to.equal(
+        "ImplicitlyDenied",
+      );
+    }
+    expect(
+      await decide(
+        "ec2:TerminateInstances",
+        `arn:aws:ec2:us-east-1:${ACCOUNT}:instance/i-0123456789abcdef0`,
+        {
+          "aws:ResourceTag/livepeer-fleet:unit": "test-us-east-1",
+          "aws:ResourceTag/livepeer-fleet:role": "chain-node",
+        },
+      ),
+    ).to.equal("ImplicitlyDenied");
   });
 });

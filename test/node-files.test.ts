@@ -188,8 +188,9 @@ describe("node files: shell, Python and systemd units", function () {
 });
 
 describe("node file bundles (what each instance kind downloads)", function () {
-  // Shipped elsewhere: the bootstrap in user data, the restart script in its SSM document.
-  const OUTSIDE = new Set(["bootstrap.sh", "chain-restart.sh"]);
+  // Shipped elsewhere: the bootstrap and the boot deadline in user data, the restart script in its
+  // SSM document.
+  const OUTSIDE = new Set(["bootstrap.sh", "boot-deadline.sh", "chain-restart.sh"]);
 
   it("ship every node file in at least one kind's bundle", function () {
     const shipped = new Set(NODE_KINDS.flatMap((k) => bundleFiles(k).map((f) => f.src)));

@@ -187,7 +187,7 @@ async function denied(e: Evaluation, sim: Simulator): Promise<string[]> {
   const ctx = { region, accountId: model.accountId, keyArn: key.arn, keyPolicy: key.policy };
   const problems: string[] = [];
   for (const n of nodesOf(e, model.roles)) {
-    const calls = nodeCalls(n.kind, `${n.env.LF_HEALTH_ARGS ?? ""}`);
+    const calls = nodeCalls(n.kind, n.env);
     for (const call of calls) {
       const where = `${stack} ${n.lt.name} (${n.kind}): ${call.action} [${call.via}]`;
       if (call.action === "ssm:GetParameter") {
@@ -298,7 +298,8 @@ describe("every AWS call a node makes is allowed to its role (calls read from th
   });
 
   it("derives each kind's calls from its bundle and its agent's flags", function () {
-    const actions = (k: NodeKind, args: string) => nodeCalls(k, args).map((c) => c.action);
+    const actions = (k: NodeKind, args: string, more: Record<string, string> = {}) =>
+      nodeCalls(k, { LF_HEALTH_ARGS: args, ...more }).map((c) => c.action);
     expect(actions("orchestrator", "--mode orchestrator")).to.include.members([
       "ec2:AssociateAddress",
       "route53:ChangeResourceRecordSets",
@@ -313,6 +314,11 @@ describe("every AWS call a node makes is allowed to its role (calls read from th
       "ec2:AttachVolume",
       "ec2:DescribeVolumes",
     ]);
+    // The boot deadline rides in user data, not the bundle: its call counts where it is armed.
+    expect(actions("chain", "--mode chain")).to.not.include("autoscaling:SetInstanceHealth");
+    expect(actions("chain", "--mode chain", { LF_BOOT_DEADLINE_SECONDS: "2700" })).to.include(
+      "autoscaling:SetInstanceHealth",
+    );
   });
 
   const sim = new Simulator();

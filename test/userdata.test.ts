@@ -24,7 +24,7 @@ import {
   fixtureDesign,
   SERVICE_DNS,
 } from "./fixtures/region";
-import { PORTS } from "../lib/runtime-contract";
+import { CHAIN_BOOT, PORTS } from "../lib/runtime-contract";
 import { TEST_IDENTITY } from "./helpers/test-identity";
 import { runProgram } from "./helpers/program";
 
@@ -103,16 +103,52 @@ describe("user data rendering", function () {
   for (const [kind, env] of Object.entries(envs)) {
     it(`${kind}: a short bash script under EC2's 16 KB that writes the env and runs the bootstrap`, function () {
       const r = renderUserData(env);
-      expect(Buffer.byteLength(r.script)).to.be.below(USER_DATA_LIMIT / 2);
+      // The chain node's also carries its boot deadline (it must work without the bundle).
+      expect(Buffer.byteLength(r.script)).to.be.below(
+        kind === "chain" ? (USER_DATA_LIMIT * 3) / 4 : USER_DATA_LIMIT / 2,
+      );
       expect(Buffer.from(r.base64, "base64").toString("utf8")).to.equal(r.script);
       expect(r.script.startsWith("#!/bin/bash\n")).to.equal(true);
       const n = spawnSync("bash", ["-n"], { input: r.script, encoding: "utf8" });
       expect(n.status, n.stderr).to.equal(0);
       expect(r.script).to.include(fs.readFileSync(path.join(NODE_DIR, "bootstrap.sh"), "utf8"));
-      expect(r.script).to.match(/exec \/usr\/local\/sbin\/livepeer-fleet-bootstrap\n$/);
+      expect(r.script).to.match(
+        kind === "chain"
+          ? /\n\/usr\/local\/sbin\/livepeer-fleet-bootstrap \|\| exec \/usr\/local\/sbin\/livepeer-fleet-boot-deadline expire\n$/
+          : /\nexec \/usr\/local\/sbin\/livepeer-fleet-bootstrap\n$/,
+      );
       expect(parseEnv(r.script)).to.deep.equal(asMap(env));
     });
   }
+
+  it("chain: the boot deadline is written and armed before the bootstrap runs; other kinds have none", function () {
+    const chain = renderUserData(envs.chain).script;
+    const deadline = fs.readFileSync(path.join(NODE_DIR, "boot-deadline.sh"), "utf8");
+    expect(chain).to.include(
+      `cat >/usr/local/sbin/livepeer-fleet-boot-deadline <<'LF_DEADLINE_EOF'\n${deadline}LF_DEADLINE_EOF\n`,
+    );
+    const lines = chain.split("\n");
+    const arm = lines.indexOf(
+      `/usr/local/sbin/livepeer-fleet-boot-deadline arm ${CHAIN_BOOT.deadlineSeconds}`,
+    );
+    const run = lines.findIndex((l) => l.startsWith("/usr/local/sbin/livepeer-fleet-bootstrap"));
+    expect(arm).to.be.above(0);
+    expect(run).to.equal(arm + 1);
+    expect(parseEnv(chain)).to.include({
+      LF_BOOT_DEADLINE: "/usr/local/sbin/livepeer-fleet-boot-deadline",
+      LF_BOOT_DEADLINE_SECONDS: String(CHAIN_BOOT.deadlineSeconds),
+      LF_ATTACH_ATTEMPTS: String(CHAIN_BOOT.attachAttempts),
+      LF_ATTACH_POLL_SECONDS: String(CHAIN_BOOT.attachPollSeconds),
+    });
+    for (const kind of ["orchestrator", "transcoder"]) {
+      const script = renderUserData(envs[kind]).script;
+      expect(script, kind).not.to.include("boot-deadline");
+      expect(parseEnv(script), kind).not.to.have.property("LF_BOOT_DEADLINE_SECONDS");
+    }
+    expect(() =>
+      renderUserData([...envs.transcoder, ["LF_BOOT_DEADLINE_SECONDS", "45m"]]),
+    ).to.throw(UnsafeValueError);
+  });
 
   it("is deterministic: the same values give the same bytes", function () {
     expect(renderUserData(envs.transcoder).base64).to.equal(renderUserData(envs.transcoder).base64);

@@ -112,12 +112,18 @@ const AGENT_FLAG_CALLS: [RegExp, string][] = [
 ];
 
 /**
- * Every AWS action one node kind performs: the awsapi.py commands its bundle's shell scripts run,
- * the health agent's calls for its command line (`healthArgs`, LF_HEALTH_ARGS plus any extra
- * arguments its boot adds), and the bootstrap's read of the bundle (S3 GetObject with a
- * VersionId, which S3 authorizes as s3:GetObjectVersion: S3 API reference, GetObject).
+ * Every AWS action one node kind performs, given its rendered node.env: the awsapi.py commands
+ * its bundle's shell scripts run (and the boot deadline's, which user data carries when the env
+ * sets LF_BOOT_DEADLINE_SECONDS: lib/userdata.ts), the health agent's calls for its command line
+ * (LF_HEALTH_ARGS), and the bootstrap's read of the bundle (S3 GetObject with a VersionId, which
+ * S3 authorizes as s3:GetObjectVersion: S3 API reference, GetObject).
  */
-export function nodeCalls(kind: NodeKind, healthArgs: string, nodeDir = NODE_DIR): NodeCall[] {
+export function nodeCalls(
+  kind: NodeKind,
+  env: Record<string, string>,
+  nodeDir = NODE_DIR,
+): NodeCall[] {
+  const healthArgs = env.LF_HEALTH_ARGS ?? "";
   const source = fs.readFileSync(path.join(nodeDir, "awsapi.py"), "utf8");
   const functions = awsapiFunctions(source);
   const commands = awsapiCommands(source);
@@ -129,8 +135,14 @@ export function nodeCalls(kind: NodeKind, healthArgs: string, nodeDir = NODE_DIR
     if (!actions) throw new Error(`awsapi.py has no function ${fn} (${via})`);
     for (const action of actions) out.push({ action, via, ...(args ? { args } : {}) });
   };
-  for (const f of bundleFiles(kind).filter((f) => f.src.endsWith(".sh"))) {
-    const text = fs.readFileSync(path.join(nodeDir, f.src), "utf8");
+  const scripts = [
+    ...bundleFiles(kind)
+      .map((f) => f.src)
+      .filter((f) => f.endsWith(".sh")),
+    ...(env.LF_BOOT_DEADLINE_SECONDS ? ["boot-deadline.sh"] : []),
+  ];
+  for (const src of scripts) {
+    const text = fs.readFileSync(path.join(nodeDir, src), "utf8");
     for (const [command, fn] of commands) {
       // "$LF_ROOT/bin/awsapi.py" CMD, "$api" CMD, "${awsapi[@]}" CMD
       const use = new RegExp(
@@ -154,7 +166,7 @@ export function nodeCalls(kind: NodeKind, healthArgs: string, nodeDir = NODE_DIR
             ].map((a) => a[1]);
             return from.length > 0 ? from.join("|") : t;
           });
-        add(fn, `${path.basename(f.src)}: awsapi.py ${command}`, args);
+        add(fn, `${path.basename(src)}: awsapi.py ${command}`, args);
       }
     }
   }

@@ -4,8 +4,9 @@
 // never retype a literal. Pure; missing pins render as empty strings, which the boot scripts
 // refuse (and index.ts refuses to deploy: deployBlockers).
 import type { RegionDesign } from "../design";
-import type { Env } from "../userdata";
+import { BOOT_DEADLINE_PATH, type Env } from "../userdata";
 import {
+  CHAIN_BOOT,
   CHAIN_HEALTH_PORT,
   FAULT_WATCH,
   NODE_METRICS,
@@ -101,6 +102,11 @@ export function chainEnv(d: RegionDesign, ids: ChainIds): Env {
     ["LF_GETH_SHA256", nitro ? "" : (rt.geth.sha256 ?? "")],
     ["LF_GETH_NETWORK_FLAGS", nitro ? "" : rt.geth.networkFlags],
     ["LF_DATA_VOLUME_ID", ids.dataVolumeId],
+    ["LF_ATTACH_ATTEMPTS", CHAIN_BOOT.attachAttempts],
+    ["LF_ATTACH_POLL_SECONDS", CHAIN_BOOT.attachPollSeconds],
+    // User data arms the deadline (lib/userdata.ts); boot-chain.sh disarms it through this path.
+    ["LF_BOOT_DEADLINE_SECONDS", CHAIN_BOOT.deadlineSeconds],
+    ["LF_BOOT_DEADLINE", BOOT_DEADLINE_PATH],
     ["LF_ZONE_ID", ids.zoneId],
     ["LF_CHAIN_HOST", d.chainHost],
     ["LF_RPC_PORT", c.chainNode.rpcPort],

@@ -13,6 +13,9 @@
                                            UPSERTs an A record and waits (at most 60 s) for INSYNC
   awsapi.py set-instance-health Unhealthy  tells Auto Scaling this instance is unhealthy (the
                                            group's health check grace period is respected)
+  awsapi.py set-instance-health-now Unhealthy
+                                           the same, even inside the grace period (a verdict
+                                           that waiting cannot change: a boot that failed)
   awsapi.py imds PATH                      prints an instance metadata value (IMDSv2)
 
 Exit status 0 on success, 1 on a failed call (one line on stderr naming the call and AWS's error
@@ -219,13 +222,14 @@ def route53_upsert(zone, name, ip, ttl, delay=2, attempts=30):
     print("%s -> %s in sync" % (name, ip), file=sys.stderr)
 
 
-def set_instance_health(status):
+def set_instance_health(status, respect_grace_period=True):
     if status not in ("Healthy", "Unhealthy"):
         raise ValueError("health status must be Healthy or Unhealthy")
     # ShouldRespectGracePeriod: a node still inside its group's grace period (booting, syncing
-    # its first state) is left alone, as Auto Scaling's own checks would.
+    # its first state) is left alone, as Auto Scaling's own checks would. The boot deadline's
+    # verdict (a boot that failed) does not get better with time, so it passes False.
     _call("autoscaling", "set_instance_health", InstanceId=instance_id(), HealthStatus=status,
-          ShouldRespectGracePeriod=True)
+          ShouldRespectGracePeriod=respect_grace_period)
 
 
 def put_metrics(namespace, metrics, dimensions):
@@ -254,6 +258,7 @@ COMMANDS = {
     "ec2-associate-address": (lambda a: print(ec2_associate_address(a)), 1),
     "route53-upsert": (route53_upsert, 4),
     "set-instance-health": (set_instance_health, 1),
+    "set-instance-health-now": (lambda status: set_instance_health(status, False), 1),
     "imds": (lambda p: print(imds(p)), 1),
 }
 
