@@ -41,7 +41,12 @@ export class NodeMetrics extends pulumi.ComponentResource {
       const arn = pulumi
         .all([args.partition, args.accountId])
         .apply(([partition, accountId]) =>
-          ampWorkspaceArn({ partition, region: amp.region, accountId, workspaceId: amp.workspaceId }),
+          ampWorkspaceArn({
+            partition,
+            region: amp.region,
+            accountId,
+            workspaceId: amp.workspaceId,
+          }),
         );
       for (const [id, role] of Object.entries(args.writers)) {
         new aws.iam.RolePolicy(

@@ -82,7 +82,8 @@ export const MetricsSchema = z
     if (m.store === "amp" && m.remoteWriteUrl !== undefined) {
       addDerived(ctx, {
         path: ["remoteWriteUrl"],
-        message: 'expected no remoteWriteUrl while store is "amp" (set store: remoteWrite to use it)',
+        message:
+          'expected no remoteWriteUrl while store is "amp" (set store: remoteWrite to use it)',
         from: ["metrics.store", "metrics.remoteWriteUrl"],
       });
     }

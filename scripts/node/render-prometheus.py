@@ -99,14 +99,14 @@ class RenderError(Exception):
 
 def settings(env):
     """The validated values the config is made of; RenderError names the first bad one."""
+    if not env.get("LF_PROM_REMOTE_WRITE_URL"):
+        raise RenderError("LF_PROM_REMOTE_WRITE_URL is empty: no metrics store to write to")
     out = {}
     for key, pattern in SAFE.items():
         value = env.get(key, "")
         if not re.fullmatch(pattern, value):
             raise RenderError("%s=%r does not match %s" % (key, value, pattern))
         out[key] = value
-    if not out["LF_PROM_REMOTE_WRITE_URL"]:
-        raise RenderError("LF_PROM_REMOTE_WRITE_URL is empty: no metrics store to write to")
     if out["LF_PROM_SHARE_URL"] and (out["LF_KIND"] != "orchestrator" or not out["LF_SLOT"]):
         raise RenderError("LF_PROM_SHARE_URL is set, but only an orchestrator with a slot shares")
     return out
