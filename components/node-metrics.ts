@@ -38,16 +38,14 @@ export class NodeMetrics extends pulumi.ComponentResource {
     const amp = t.amp;
 
     if (amp) {
-      const arn = pulumi
-        .all([args.partition, args.accountId])
-        .apply(([partition, accountId]) =>
-          ampWorkspaceArn({
-            partition,
-            region: amp.region,
-            accountId,
-            workspaceId: amp.workspaceId,
-          }),
-        );
+      const arn = pulumi.all([args.partition, args.accountId]).apply(([partition, accountId]) =>
+        ampWorkspaceArn({
+          partition,
+          region: amp.region,
+          accountId,
+          workspaceId: amp.workspaceId,
+        }),
+      );
       for (const [id, role] of Object.entries(args.writers)) {
         new aws.iam.RolePolicy(
           `${name}-${id}-remote-write`,

@@ -53,6 +53,9 @@ export function ampWorkspaceArn(a: {
   return `arn:${a.partition}:aps:${a.region}:${a.accountId}:workspace/${a.workspaceId}`;
 }
 
+/** The workspace id the offline plan shows until the fleet file names the real one. */
+export const UNPINNED_WORKSPACE = "unpinned-amp-workspace";
+
 /** Where a region's nodes write, resolved from the fleet's metrics settings. */
 export interface MetricsTarget {
   /** Remote-write URL; undefined: the nodes run no metrics agent. */
@@ -75,11 +78,13 @@ export function metricsTarget(
   if (!m) return { vpcEndpoint: false };
   const shareUrl = m.communityDemand.enabled ? m.communityDemand.remoteWriteUrl : undefined;
   if (m.store === "remoteWrite") return { url: m.remoteWriteUrl, vpcEndpoint: false, shareUrl };
-  if (m.ampWorkspaceId === undefined) return { vpcEndpoint: false };
+  // Unpinned, only the offline plan gets this far (metricsDeployBlockers refuses the deploy): it
+  // shows what the stack builds with a placeholder id, as launchImageId does for an unpinned AMI.
+  const workspaceId = m.ampWorkspaceId ?? UNPINNED_WORKSPACE;
   return {
-    url: ampRemoteWriteUrl(homeRegion, m.ampWorkspaceId),
+    url: ampRemoteWriteUrl(homeRegion, workspaceId),
     sigv4Region: homeRegion,
-    amp: { region: homeRegion, workspaceId: m.ampWorkspaceId },
+    amp: { region: homeRegion, workspaceId },
     // Same region: AMP's interface endpoint with private DNS answers for the public host name,
     // so the nodes' traffic stays in the VPC. Elsewhere they reach the public endpoint: the
     // orchestrators through their own public address, the transcoders through NAT.

@@ -4,8 +4,9 @@
 A loopback Prometheus endpoint with the GPU readings a transcoder's agent scrapes (job "gpu"):
 each GET /metrics runs `nvidia-smi -q -x` (the driver's own tool, shipped with the NVIDIA driver
 on the GPU AMI; its XML follows the nvsmi DTD beside it) and answers in the Prometheus text format.
-Why not NVIDIA's DCGM exporter: it is neither in Ubuntu's archive nor on the AMI, and installing
-it means an unpinned download or NVIDIA's container registry; nvidia-smi is already there and
+Why not NVIDIA's dcgm-exporter: the Deep Learning AMIs ship DCGM but not the exporter, which is
+in neither Ubuntu's archive nor the AMI, so installing it means an unpinned download or NVIDIA's
+container registry; nvidia-smi is already there and
 reads the same NVML counters the transcoder cares about (SM, NVENC and NVDEC utilisation, memory,
 temperature, power, encoder sessions). Standard library only.
 
