@@ -350,6 +350,8 @@ describe("the shipped region stacks' user data (program under the mock monitor)"
       "nodeRuntime.nitro.digest",
       "nodeRuntime.pricePerUnit",
       "livepeer.orchestratorAddress",
+      // The fleet file's pin of its metrics workspace (lib/runtime/metrics.ts).
+      "metrics.ampWorkspaceId",
     ]);
   });
 
