@@ -8,21 +8,10 @@ import { NAMESPACE } from "../config/schema";
 import { stackFileName } from "../stack";
 import type { DeployBlocker } from "./releases";
 import type { NodeKind } from "../runtime-contract";
+import { METRICS_PORTS } from "../config/ports";
 
-/**
- * Loopback ports of the metrics stack on orchestrators and transcoders. None is reachable from
- * outside the instance: every listener binds 127.0.0.1 (the security groups open none of them
- * either). 9090, 9100 and 9400 are the Prometheus, node exporter and NVIDIA DCGM exporter
- * defaults, so operators find them where they expect; go-livepeer uses 7935/6935/8935.
- */
-export const METRICS_PORTS = {
-  /** Prometheus' web listener: in agent mode /-/ready and its own /metrics, no query API. */
-  prometheus: 9090,
-  /** prometheus-node-exporter: host CPU, memory, disk, network. */
-  nodeExporter: 9100,
-  /** scripts/node/gpu-metrics.py on GPU transcoders: nvidia-smi readings. */
-  gpuExporter: 9400,
-} as const;
+/** The metrics stack's loopback ports: one home with every other unit port (lib/config/ports.ts). */
+export { METRICS_PORTS };
 
 /**
  * The community share's sampling interval: the only demand series that leave the fleet are
