@@ -13,6 +13,7 @@ import {
   OFFLINE_PLAN_ENV,
 } from "./lib/runtime/releases";
 import { designRegion } from "./lib/design";
+import { metricsDeployBlockers } from "./lib/runtime/metrics";
 import { RegionUnit } from "./components/region-unit";
 import { Fleet } from "./components/fleet";
 import { installPolicyGuard } from "./policy/guard";
@@ -30,7 +31,10 @@ function userError(err: unknown): never {
  * example values cannot be defaulted honestly. A real preview/up refuses a stack without them; the
  * offline plan renders it and lists them.
  */
-function checkDeployable(stack: string, blockers: DeployBlocker[]): DeployBlocker[] {
+function checkDeployable(
+  stack: string,
+  blockers: (DeployBlocker & { file?: string })[],
+): DeployBlocker[] {
   if (blockers.length > 0 && process.env[OFFLINE_PLAN_ENV] !== "1") {
     userError(new ConfigError(blockers.map((b) => ({ file: stackFileName(stack), ...b }))));
   }
@@ -48,7 +52,12 @@ function build(): Record<string, unknown> {
   }
   const blockers = checkDeployable(
     stack,
-    "region" in p ? deployBlockers(p.region, stack) : fleetDeployBlockers(p.fleet, stack),
+    "region" in p
+      ? [
+          ...deployBlockers(p.region, stack),
+          ...metricsDeployBlockers(p.fleet.metrics, p.role.fleet),
+        ]
+      : fleetDeployBlockers(p.fleet, stack),
   );
   const listed = blockers.map((b) => `${b.keyPath}: ${b.message}`);
   // From here on every resource is checked against the policy pack's rules before it is registered.
@@ -60,6 +69,9 @@ function build(): Record<string, unknown> {
       role: "fleet",
       regionStacks: fleet.regionStacks,
       driftRoleArn: fleet.driftRole.arn,
+      // Copy into the fleet file as metrics.ampWorkspaceId: the region stacks' nodes write there.
+      metricsWorkspaceId: fleet.metricsWorkspace?.id,
+      metricsRemoteWriteUrl: fleet.metricsRemoteWriteUrl,
       deployBlockers: listed,
     };
   }

@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { FleetConfig } from "../lib/config/schema";
 import { regionStackName } from "../lib/stack";
+import { ampRemoteWriteUrl } from "../lib/runtime/metrics";
+import { OFFLINE_PLAN_ENV } from "../lib/runtime/releases";
 
 export interface FleetArgs {
   fleet: string;
@@ -169,6 +171,9 @@ export class Fleet extends pulumi.ComponentResource {
   public readonly provider: aws.Provider;
   public readonly regionStacks: string[];
   public readonly driftRole: aws.iam.Role;
+  /** The fleet's metrics store (metrics.store "amp"): every node remote-writes here. */
+  public readonly metricsWorkspace?: aws.amp.Workspace;
+  public readonly metricsRemoteWriteUrl?: pulumi.Output<string>;
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("livepeer-fleet:fleet:Fleet", name, {}, opts);
@@ -242,7 +247,36 @@ export class Fleet extends pulumi.ComponentResource {
       child,
     );
 
+    const m = args.config.metrics;
+    if (m.store === "amp") {
+      const home = args.config.homeRegion;
+      this.metricsWorkspace = new aws.amp.Workspace(
+        `${name}-metrics`,
+        { alias: `livepeer-fleet-${args.fleet}`, tags: { ...tags, Name: `${name}-metrics` } },
+        // Months of the fleet's metrics: deleting the workspace deletes them.
+        { ...child, protect: true },
+      );
+      // Region stacks read the id from the fleet file (metrics.ampWorkspaceId): a pin naming
+      // another workspace would have every node write where this fleet never looks.
+      const pinned = m.ampWorkspaceId;
+      this.metricsRemoteWriteUrl = this.metricsWorkspace.id.apply((id) => {
+        const deploying = !pulumi.runtime.isDryRun() && process.env[OFFLINE_PLAN_ENV] !== "1";
+        if (deploying && pinned !== undefined && pinned !== id) {
+          throw new pulumi.RunError(
+            `livepeer-fleet:metrics.ampWorkspaceId is ${pinned}, but this fleet's workspace is ` +
+              `${id}: set ${id} in the fleet file (region stacks write to the id it names)`,
+          );
+        }
+        return ampRemoteWriteUrl(home, id);
+      });
+    }
+
     this.regionStacks = args.config.regions.map((r) => regionStackName(args.fleet, r));
-    this.registerOutputs({ regionStacks: this.regionStacks, driftRoleArn: this.driftRole.arn });
+    this.registerOutputs({
+      regionStacks: this.regionStacks,
+      driftRoleArn: this.driftRole.arn,
+      metricsWorkspaceId: this.metricsWorkspace?.id,
+      metricsRemoteWriteUrl: this.metricsRemoteWriteUrl,
+    });
   }
 }

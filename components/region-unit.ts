@@ -10,6 +10,7 @@ import { Discovery } from "./discovery";
 import { Orchestrators } from "./orchestrators";
 import { Transcoders } from "./transcoders";
 import { Operations } from "./operations";
+import { NodeMetrics } from "./node-metrics";
 import { DeployGate } from "./deploy-gate";
 import { TAGS } from "../lib/runtime-contract";
 import { unitKeyAliasName } from "../lib/stack";
@@ -36,6 +37,7 @@ export class RegionUnit extends pulumi.ComponentResource {
   public readonly orchestrators: Orchestrators;
   public readonly transcoders: Transcoders;
   public readonly operations: Operations;
+  public readonly nodeMetrics: NodeMetrics;
   public readonly deployGate?: DeployGate;
 
   constructor(name: string, args: RegionUnitArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -154,6 +156,23 @@ export class RegionUnit extends pulumi.ComponentResource {
         bundle: this.nodeFiles.bundles.transcoder,
         bucketArn,
         orchSecretParameter: this.identity.orchSecretParameterName,
+        tags,
+      },
+      child,
+    );
+
+    // What the nodes' Prometheus agents need to write into the fleet's metrics store.
+    this.nodeMetrics = new NodeMetrics(
+      `${name}-metrics`,
+      {
+        design: d,
+        network: this.network,
+        accountId,
+        partition,
+        writers: {
+          ...Object.fromEntries(this.orchestrators.slots.map((s) => [`orch-${s.az}`, s.role])),
+          transcoders: this.transcoders.role,
+        },
         tags,
       },
       child,

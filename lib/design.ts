@@ -3,6 +3,7 @@
 // places drifts). Pure: no Pulumi imports, no I/O.
 import type { RegionConfig } from "./config/schema";
 import type { ServiceDnsConfig } from "./config/serving";
+import type { MetricsConfig } from "./config/metrics-schema";
 import { RegionSizing, regionSizing } from "./sizing/region";
 import { DEFAULTS } from "./config/schema";
 import { ELB_NAME_MAX, fitName } from "./names";
@@ -12,6 +13,11 @@ export interface FleetSettings {
   fleet: string;
   homeRegion: string;
   serviceDns?: ServiceDnsConfig;
+  /**
+   * The fleet's metrics store (lib/config/metrics-schema.ts). Absent (component fixtures): the
+   * nodes run no metrics agent.
+   */
+  metrics?: MetricsConfig;
 }
 
 export interface OrchestratorSlot {

@@ -36,6 +36,14 @@ const COMMON: BundleFile[] = [
   data("units/livepeer-health.service"),
 ];
 
+/** The metrics agent of orchestrators and transcoders (metrics-setup.sh). */
+const METRICS: BundleFile[] = [
+  bin("metrics-setup.sh"),
+  bin("render-prometheus.py"),
+  data("units/livepeer-prometheus.service"),
+  data("units/livepeer-node-exporter.service"),
+];
+
 /** The files each kind runs (what its boot script, units and agent reference). */
 export function bundleFiles(kind: NodeKind): BundleFile[] {
   switch (kind) {
@@ -66,6 +74,7 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("throwaway-identity.sh"),
         bin("fetch-secret.sh"),
         data("units/livepeer-orchestrator.service"),
+        ...METRICS,
       ];
     case "transcoder":
       return [
@@ -73,6 +82,9 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("boot-transcoder.sh"),
         bin("fetch-secret.sh"),
         data("units/livepeer-transcoder.service"),
+        ...METRICS,
+        bin("gpu-metrics.py"),
+        data("units/livepeer-gpu-metrics.service"),
       ];
   }
 }

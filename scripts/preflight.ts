@@ -57,6 +57,7 @@ export async function main(argv: string[], deps: PreflightDeps): Promise<number>
     region,
     regionConfig: s.config,
     homeRegion: region === s.fleet.homeRegion,
+    fleetMetrics: { metrics: s.fleet.metrics, fleet: s.role.fleet },
     evaluation,
     clients: f.offline ? undefined : deps.clients(region),
     models: deps.models,

@@ -578,6 +578,8 @@ describe("the shipped region stacks' user data (program under the mock monitor)"
       "nodeRuntime.pricePerUnit",
       "livepeer.orchestratorAddress",
       "livepeer.redeemerAddress",
+      // The fleet file's pin of its metrics workspace (lib/runtime/metrics.ts).
+      "metrics.ampWorkspaceId",
     ]);
   });
 

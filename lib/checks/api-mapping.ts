@@ -127,6 +127,11 @@ const ec2Tags = (path = "tags"): TagRule => ({
 
 /** Pulumi resource type -> which model members its inputs become. Reviewed entry by entry. */
 export const MAPPING: Record<string, TypeRule> = {
+  "aws:amp/workspace:Workspace": {
+    service: "amp",
+    fields: [{ path: "alias", member: "CreateWorkspaceRequest.alias" }],
+    tags: [{ path: "tags", form: "map", member: "CreateWorkspaceRequest.tags" }],
+  },
   "aws:autoscaling/group:Group": {
     service: "autoscaling",
     name: { member: "CreateAutoScalingGroupType.AutoScalingGroupName" },

@@ -36,6 +36,21 @@ export const GETH_AUTH_RPC_PORT = 8551;
  */
 export const RPC_RELAY_PORTS = { base: 18600, count: 8 } as const;
 
+/**
+ * Loopback ports of the metrics stack on orchestrators and transcoders (scripts/node
+ * metrics-setup.sh): every listener binds 127.0.0.1 and no security group opens them. 9090, 9100
+ * and 9400 are the Prometheus, node exporter and NVIDIA DCGM exporter defaults, so operators find
+ * them where they expect.
+ */
+export const METRICS_PORTS = {
+  /** Prometheus' web listener: in agent mode /-/ready and its own /metrics, no query API. */
+  prometheus: 9090,
+  /** prometheus-node-exporter: host CPU, memory, disk, network. */
+  nodeExporter: 9100,
+  /** scripts/node/gpu-metrics.py on GPU transcoders: nvidia-smi readings. */
+  gpuExporter: 9400,
+} as const;
+
 /** A port the unit uses. */
 export interface UnitPort {
   /** First and last port (a single port: equal). */
@@ -90,6 +105,9 @@ export function unitPorts(c: ConfiguredPorts): UnitPort[] {
       "go-livepeer broadcaster CLI",
       "go-livepeer BroadcasterCliPort",
     ),
+    one(METRICS_PORTS.prometheus, "metrics agent (loopback)", "METRICS_PORTS.prometheus"),
+    one(METRICS_PORTS.nodeExporter, "node exporter (loopback)", "METRICS_PORTS.nodeExporter"),
+    one(METRICS_PORTS.gpuExporter, "GPU exporter (loopback)", "METRICS_PORTS.gpuExporter"),
     {
       from: RPC_RELAY_PORTS.base,
       to: RPC_RELAY_PORTS.base + RPC_RELAY_PORTS.count - 1,

@@ -37,7 +37,12 @@ export function fleetSettings(
       projectValues: readProjectConfig(projectDir),
     });
     return {
-      settings: { fleet: role.fleet, homeRegion: f.homeRegion, serviceDns: f.serviceDns },
+      settings: {
+        fleet: role.fleet,
+        homeRegion: f.homeRegion,
+        serviceDns: f.serviceDns,
+        metrics: f.metrics,
+      },
       problems: [],
     };
   } catch (err) {

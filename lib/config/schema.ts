@@ -17,6 +17,7 @@ import { NodeRuntimeSchema } from "./node-runtime";
 import { OrchestratorsSchema, ServiceDnsSchema, orchestratorAzs, servingIssues } from "./serving";
 import { collisions, describePort } from "./ports";
 import { addDerived } from "./derived";
+import { MetricsSchema } from "./metrics-schema";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -399,6 +400,11 @@ export const FLEET_KEYS = {
    * can be registered on chain (docs/architecture.md).
    */
   serviceDns: ServiceDnsSchema.optional(),
+  /**
+   * The metrics store every node's Prometheus agent remote-writes to, and the opt-in community
+   * demand share (lib/config/metrics-schema.ts). Default: the fleet's own AMP workspace.
+   */
+  metrics: MetricsSchema.prefault({}),
   tags: tags.default({}),
 } as const;
 

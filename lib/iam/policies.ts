@@ -359,3 +359,17 @@ export function unitKeyPolicy(a: {
     },
   );
 }
+
+/**
+ * What a node's Prometheus agent needs to write into the fleet's AMP workspace: aps:RemoteWrite
+ * on that workspace alone (the action's only resource type is `workspace`: Service Authorization
+ * Reference, Amazon Managed Service for Prometheus). No query, no other workspace, no admin API.
+ */
+export function remoteWriteStatement(workspaceArn: string): PolicyStatement {
+  return {
+    Sid: "RemoteWriteFleetMetrics",
+    Effect: "Allow",
+    Action: "aps:RemoteWrite",
+    Resource: workspaceArn,
+  };
+}

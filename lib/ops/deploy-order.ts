@@ -43,10 +43,13 @@ export const DEPLOY_ORDER: readonly DeployStep[] = [
   {
     id: "values",
     title:
-      "Pin the AMIs, releases and price, and put your own values in place of the shipped examples " +
-      "(npm run plan lists what is missing under NOT DEPLOYABLE)",
+      "Pin the AMIs, releases and price, put your own values in place of the shipped examples, " +
+      "and name the fleet's metrics workspace in the fleet file (npm run plan lists what is " +
+      "missing under NOT DEPLOYABLE)",
     commands: (c) => [
       `npm run amis -- --stack ${c.stack} --write`,
+      `pulumi up --stack ${c.fleet}   # once per fleet: creates its metrics workspace (metrics.store amp, the default)`,
+      `pulumi stack output --stack ${c.fleet} metricsWorkspaceId   # set it as livepeer-fleet:metrics.ampWorkspaceId in Pulumi.${c.fleet}.yaml`,
       `npm run plan -- --stack ${c.stack}   # edit Pulumi.${c.stack}.yaml until nothing is listed`,
     ],
   },

@@ -5,6 +5,8 @@
 // check. Each blocker carries the deploy step (lib/ops/deploy-order.ts) whose commands fix it.
 import type { FleetConfig, RegionConfig } from "../config/schema";
 import { deployBlockers, fleetDeployBlockers, type DeployBlocker } from "../runtime/releases";
+import { metricsDeployBlockers } from "../runtime/metrics";
+import type { MetricsConfig } from "../config/metrics-schema";
 import { stackFileName } from "../stack";
 import type { Evaluation } from "../plan/evaluate";
 import { BotocoreModels } from "../checks/botocore";
@@ -54,6 +56,8 @@ export interface PreflightInput {
   /** Region stacks: whether the fleet's home region (it alone holds the orchestrator key). */
   homeRegion?: boolean;
   fleetConfig?: FleetConfig;
+  /** Region stacks: their fleet's metrics settings and fleet stack name (the workspace id pin). */
+  fleetMetrics?: { metrics?: MetricsConfig; fleet: string };
   evaluation?: Evaluation;
   /** Undefined: offline. */
   clients?: PreflightClients;
@@ -67,7 +71,7 @@ function awsError(err: unknown): string {
 }
 
 /** A config blocker: set in the stack file (step "values"); AMI pins by `npm run amis`. */
-function valuesBlocker(b: DeployBlocker, stack: string): CheckResult {
+function valuesBlocker(b: DeployBlocker & { file?: string }, stack: string): CheckResult {
   return {
     check: "values",
     level: "blocker",
@@ -75,7 +79,7 @@ function valuesBlocker(b: DeployBlocker, stack: string): CheckResult {
     step: "values",
     fix: b.keyPath.includes(":amis.")
       ? `npm run amis -- --stack ${stack} --write`
-      : `set ${b.keyPath} in ${stackFileName(stack)} (docs/config.md)`,
+      : `set ${b.keyPath} in ${b.file ?? stackFileName(stack)} (docs/config.md)`,
   };
 }
 
@@ -106,7 +110,12 @@ export async function preflight(input: PreflightInput): Promise<CheckResult[]> {
     throw new Error(
       "preflight of a region stack needs its config, its region and whether it is the home region",
     );
-  const blockers = deployBlockers(c, input.stack);
+  const blockers = [
+    ...deployBlockers(c, input.stack),
+    ...(input.fleetMetrics
+      ? metricsDeployBlockers(input.fleetMetrics.metrics, input.fleetMetrics.fleet)
+      : []),
+  ];
   results.push(
     ...(blockers.length > 0
       ? blockers.map((b) => valuesBlocker(b, input.stack))

@@ -17,6 +17,7 @@ import {
   type NodeKind,
 } from "../runtime-contract";
 import { NITRO_CHAIN_IDS, gethUrl, goLivepeerUrl } from "./releases";
+import { metricsEnv } from "./metrics";
 
 /** Where a kind's bundle lives (components/node-files.ts): the bootstrap fetches and checks it. */
 export interface BundleRef {
@@ -179,6 +180,8 @@ export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorId
     ["LF_PRICE_PER_UNIT", rt.pricePerUnit ?? ""],
     ["LF_PIXELS_PER_UNIT", rt.pixelsPerUnit],
     ["LF_AUTO_ADJUST_PRICE", rt.autoAdjustPrice],
+    // The metrics agent (lib/runtime/metrics.ts): where it writes, what it scrapes on loopback.
+    ...metricsEnv(d, "orchestrator"),
     [
       "LF_HEALTH_ARGS",
       `--mode orchestrator --bind 0.0.0.0 --port ${c.livepeer.healthPort} --eth-url ${ethUrl} ` +
@@ -218,6 +221,7 @@ export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
     ["LF_GPU_FLAGS", gpu ? "-nvidia all" : ""],
     ["LF_CLI_PORT", PORTS.transcoderCli],
     ["LF_HEALTH_PORT", c.livepeer.healthPort],
+    ...metricsEnv(d, "transcoder"),
     [
       "LF_HEALTH_ARGS",
       // --orch-addr comes from boot.env (LF_HEALTH_EXTRA_ARGS): the boot script picks it.

@@ -34,4 +34,6 @@ ENV
 install -d -m 0700 -o livepeer -g livepeer /var/lib/livepeer
 install_units livepeer-transcoder.service livepeer-health.service
 systemctl start livepeer-transcoder.service livepeer-health.service
+# The metrics agent (a no-op when the fleet names no metrics store). Serving never waits on it.
+"$LF_ROOT/bin/metrics-setup.sh" || log "WARNING: metrics agent setup failed; serving without it"
 log "transcoder up in $az: working for $target, -maxSessions $LF_MAX_SESSIONS"

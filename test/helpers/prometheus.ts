@@ -127,3 +127,80 @@ export async function startPrometheus(history: History): Promise<RunningPromethe
   }
   return { url, stop };
 }
+
+/**
+ * Any Prometheus with `flags` (config, storage, mode) on a free loopback port, or on `port` when
+ * the caller had to know it first (a config that scrapes the process itself). `dir` is removed on
+ * stop.
+ */
+export async function spawnPrometheus(
+  flags: string[],
+  dir: string,
+  port?: number,
+): Promise<RunningPrometheus> {
+  const p = port ?? (await freePort());
+  const url = `http://127.0.0.1:${p}`;
+  let log = "";
+  const proc = spawn("prometheus", [...flags, `--web.listen-address=127.0.0.1:${p}`], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  proc.stdout.on("data", (d: Buffer) => (log += d.toString()));
+  proc.stderr.on("data", (d: Buffer) => (log += d.toString()));
+  const stop = async () => {
+    if (proc.exitCode === null) {
+      const exited = new Promise((r) => proc.once("exit", r));
+      proc.kill("SIGTERM");
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitReady(url, proc, () => log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop };
+}
+
+/** A Prometheus that accepts remote writes (what AMP or a community receiver stands in for). */
+export async function startReceiver(): Promise<RunningPrometheus> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-recv-"));
+  const config = path.join(dir, "prometheus.yml");
+  fs.writeFileSync(config, "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
+  return spawnPrometheus(
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, "data")}`,
+      "--web.enable-remote-write-receiver",
+    ],
+    dir,
+  );
+}
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
+/** An instant query's vector through the HTTP API; throws on anything but success. */
+export async function instantQuery(url: string, expr: string): Promise<Sample[]> {
+  const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+  const body = (await r.json()) as {
+    status: string;
+    error?: string;
+    data?: { resultType: string; result: Sample[] };
+  };
+  if (body.status !== "success" || !body.data)
+    throw new Error(`${expr}: ${body.error ?? r.status}`);
+  if (body.data.resultType !== "vector") throw new Error(`${expr}: ${body.data.resultType}`);
+  return body.data.result;
+}
+
+/** Every series the receiver holds (/api/v1/series), as label sets. */
+export async function allSeries(url: string): Promise<Record<string, string>[]> {
+  const r = await fetch(`${url}/api/v1/series?match[]=${encodeURIComponent('{__name__=~".+"}')}`);
+  const body = (await r.json()) as { status: string; data: Record<string, string>[] };
+  if (body.status !== "success") throw new Error(`series: ${JSON.stringify(body)}`);
+  return body.data;
+}
