@@ -4,6 +4,7 @@
 import type { RegionConfig } from "./config/schema";
 import type { ServiceDnsConfig } from "./config/serving";
 import { RegionSizing, regionSizing } from "./sizing/region";
+import { PoolScaling, poolScaling } from "./sizing/pool";
 import { DEFAULTS } from "./config/schema";
 import { ELB_NAME_MAX, fitName } from "./names";
 
@@ -39,8 +40,16 @@ export interface RegionDesign {
   config: RegionConfig;
   /** The transcoder pool's capacity plan (lib/sizing/region.ts). */
   sizing: RegionSizing;
-  /** Every transcoder's -maxSessions: config, else the capacity model's, else go-livepeer's 10. */
+  /**
+   * -maxSessions of a transcoder of nodeGroup.instanceType: config, else the capacity model's,
+   * else go-livepeer's 10. With spot, each type has its own (pool.types).
+   */
   transcoderMaxSessions: number;
+  /**
+   * The pool as deployed (lib/sizing/pool.ts): predictive and target-tracking policies, warm
+   * pool or spot, lifecycle hooks, bounds. Absent without a capacity model for the type.
+   */
+  pool?: PoolScaling;
   /** Private Route 53 zone of the unit (chain node and orchestrator names). */
   privateZone: string;
   /** chain.<private zone>: the RPC proxy and the redeemer, stable across replacements. */
@@ -72,6 +81,19 @@ export function designRegion(
   fleet: FleetSettings,
 ): RegionDesign {
   const sizing = regionSizing(config);
+  const pool = poolScaling({
+    stack,
+    instanceType: config.nodeGroup.instanceType,
+    model: config.capacityModel,
+    ladder: config.demand.ladder,
+    peakStreams: config.demand.peakStreams,
+    maxSessions: config.nodeGroup.maxSessions,
+    spot: config.nodeGroup.spot,
+    minSize: config.nodeGroup.minSize,
+    maxSize: config.nodeGroup.maxSize,
+    initialInstances: sizing.initialDesired,
+    sizing: config.sizing,
+  });
   const zone = privateZoneName(stack);
   const dns = fleet.serviceDns;
   const slots = config.orchestrators.availabilityZones;
@@ -93,6 +115,7 @@ export function designRegion(
     config,
     sizing,
     transcoderMaxSessions: sizing.maxSessions ?? DEFAULTS.maxSessions,
+    ...(pool ? { pool } : {}),
     privateZone: zone,
     chainHost: chainHostName(zone),
     orchestrators,

@@ -61,14 +61,18 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("boot-orchestrator.sh"),
         bin("throwaway-identity.sh"),
         bin("fetch-secret.sh"),
+        bin("demand-publisher.py"),
         data("units/livepeer-orchestrator.service"),
+        data("units/livepeer-demand.service"),
       ];
     case "transcoder":
       return [
         ...COMMON,
         bin("boot-transcoder.sh"),
         bin("fetch-secret.sh"),
+        bin("transcoder-lifecycle.py"),
         data("units/livepeer-transcoder.service"),
+        data("units/livepeer-lifecycle.service"),
       ];
   }
 }

@@ -12,6 +12,7 @@ import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices
 import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
 import { DAY_KINDS } from "../lib/sizing/demand-model";
 import { parseStackName } from "../lib/stack";
+import { MEAN_SESSION_MINUTES } from "../lib/demand/metrics";
 
 const USAGE =
   "npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N] " +
@@ -112,7 +113,8 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
       weekendFactor: 0.85,
       dayLevelSigma: 0.08,
       growthPerDay: 0.003,
-      meanSessionMinutes: 40,
+      // The same estimate the orchestrators' refused-sessions gauge decays with.
+      meanSessionMinutes: MEAN_SESSION_MINUTES,
       spike: {
         minFactor: 3,
         maxFactor: 5,

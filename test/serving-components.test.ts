@@ -229,7 +229,8 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       expect(env).not.to.have.property("LF_ETH_URL");
       expect(env).not.to.have.property("LF_REDEEMER_ADDR");
       expect(env).not.to.have.property("LF_IDENTITY_KEYSTORE_PARAM");
-      expect(env.LF_MAX_SESSIONS).to.equal(String(d.transcoderMaxSessions));
+      // Each type's -maxSessions: the instance picks its own at boot (boot-transcoder.sh).
+      expect(env.LF_MAX_SESSIONS_BY_TYPE).to.equal(`g4dn.xlarge=${d.transcoderMaxSessions}`);
     });
 
     it("holds no chain, identity or address permissions: the secret, its node files, its own health", function () {
@@ -241,6 +242,8 @@ describe("serving path components (fixture, in-process under the mock monitor)",
         "DecryptOwnNodeFilesThroughS3",
         "ReportOwnInstanceHealth",
         "FindOwnAutoScalingGroup",
+        // The lifecycle agent completes its own instance's hooks (drain, launch).
+        "CompleteOwnLifecycleActions",
       ]);
       // Explicit denies on the key material and every other secret (lib/iam/policies.ts).
       expect(s.filter((x) => x.Effect === "Deny").map((x) => x.Sid)).to.have.members([
