@@ -72,7 +72,7 @@ class Agent:
         self.status_path = os.path.join(a.state_dir, "status.json")
         self.state = self._load()
         self.polls = 0
-        self.last_target = None
+        self.last_target = ""  # not a state: the first poll logs what it finds
         self.last_error = None
 
     # --- persistent state (this boot) ---------------------------------------------------------
