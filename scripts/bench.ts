@@ -8,7 +8,12 @@ import * as path from "node:path";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { UsageError, helpText, parseFlags, runMain } from "../lib/cli";
-import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices";
+import {
+  GP3_GIB_MONTH,
+  SPOT_PRICE_FRACTION_ESTIMATE,
+  priceIn,
+  type RegionalPrice,
+} from "../lib/sizing/prices";
 import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
 import { DAY_KINDS } from "../lib/sizing/demand-model";
 import { parseStackName } from "../lib/stack";
@@ -126,7 +131,12 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     ladder: c.demand.ladder,
     primary,
     spotTypes: [primary, ...SPOT_TYPES.filter((t) => t !== primary.instanceType).map(typeOf)],
-    spotPriceFraction: fraction("spot-price-fraction", f["spot-price-fraction"], 0.4, 1),
+    spotPriceFraction: fraction(
+      "spot-price-fraction",
+      f["spot-price-fraction"],
+      SPOT_PRICE_FRACTION_ESTIMATE,
+      1,
+    ),
     spotInterruptionsPerInstanceDay: fraction(
       "spot-interruptions",
       f["spot-interruptions"],

@@ -189,11 +189,13 @@ export function poolScaling(input: PoolInput): PoolScaling | undefined {
     // The forecast's floor is carried on demand; without a profile, the stack's minimum is.
     out.onDemandBase = Math.min(maxSize, Math.max(minSize, profile ? design.forecastFloor : 0));
   } else if (design.warmPool && profile) {
+    // Within the stack's maximum: the group never has more than maxSize in service, and at
+    // least minSize, so no more than maxSize - minSize warm instances can ever be used.
     const max = Math.min(design.warmPool.maxGroupPreparedCapacity, maxSize);
     out.warmPool = {
       ...design.warmPool,
       maxGroupPreparedCapacity: max,
-      minSize: Math.min(design.warmPool.minSize, max),
+      minSize: Math.max(0, Math.min(design.warmPool.minSize, max - minSize)),
     };
   } else if (!profile) {
     notes.push("no demand profile: no warm pool (nothing to size it from)");
