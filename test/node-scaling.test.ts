@@ -186,6 +186,8 @@ describe("transcoder pool scaling (fixture, in-process under the mock monitor)",
       Math.min(design.maxGroupPreparedCapacity, d.config.nodeGroup.maxSize),
     );
     expect(w.minSize).to.be.at.most(w.maxGroupPreparedCapacity as number);
+    // No more stopped instances than the group could ever put in service above its minimum.
+    expect(w.minSize).to.be.at.most(d.config.nodeGroup.maxSize - d.config.nodeGroup.minSize);
   });
 
   it("lifecycle hooks: drain on termination (60 s, CONTINUE) and, with the warm pool, launch (720 s, ABANDON), named for the instances", () => {
