@@ -10,6 +10,9 @@ import { isArmInstanceType } from "../lib/instance-types";
 import { COMMON_LADDER } from "../lib/config/sizing-schema";
 import { streamPixelsPerSecond } from "../lib/sizing/planner";
 import { PROJECT_DIR, runProgram } from "./helpers/program";
+import { requireBotocore } from "./helpers/tools";
+import { BotocoreModels } from "../lib/checks/botocore";
+import { checkEvaluation, formatFinding } from "../lib/checks/api-models";
 
 const region = parseStackName("test-us-east-1") as Extract<
   ReturnType<typeof parseStackName>,
@@ -139,5 +142,35 @@ describe("the types a spot pool mixes", function () {
       "inf2.xlarge",
     ])
       expect(isArmInstanceType(t), t).to.equal(false);
+  });
+});
+
+describe("a spot stack against AWS's API models (botocore)", function () {
+  it("passes the API-model check, and the check would catch a weight AWS refuses", function () {
+    requireBotocore(this);
+    const r = runProgram("prod-us-east-1", { "livepeer-fleet:nodeGroup": { spot: true } });
+    expect(r.code, r.stderr).to.equal(0);
+    const e = r.evaluation!;
+    const models = new BotocoreModels();
+    expect(checkEvaluation(e, models).map(formatFinding)).to.deep.equal([]);
+    const group = e.resources.find((x) => x.name.endsWith("-tc-asg"))!;
+    const mixed = group.inputs.mixedInstancesPolicy as {
+      launchTemplate: { overrides: { instanceType: string; weightedCapacity: string }[] };
+    };
+    expect(mixed.launchTemplate.overrides.map((o) => o.instanceType)).to.deep.equal([
+      "g4dn.xlarge",
+      "g6.xlarge",
+      "g5.xlarge",
+    ]);
+    const bad = JSON.parse(JSON.stringify(e)) as typeof e;
+    const badGroup = bad.resources.find((x) => x.name.endsWith("-tc-asg"))!;
+    (
+      badGroup.inputs.mixedInstancesPolicy as typeof mixed
+    ).launchTemplate.overrides[0].weightedCapacity = "1000";
+    const findings = checkEvaluation(bad, models);
+    expect(findings.map((f) => f.path)).to.deep.equal([
+      "mixedInstancesPolicy.launchTemplate.overrides[0].weightedCapacity",
+    ]);
+    expect(findings[0].source).to.include("LaunchTemplateOverrides.WeightedCapacity (documented)");
   });
 });
