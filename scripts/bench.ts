@@ -23,7 +23,7 @@ const USAGE =
   "npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N] " +
   "[--spot-interruptions PER_INSTANCE_DAY] [--spot-price-fraction F] [--metric-delay MINUTES] " +
   "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N] " +
-  "[--ablation]";
+  "[--ablation] [--stack-max-size]";
 
 const HELP = helpText({
   usage: USAGE,
@@ -35,6 +35,10 @@ const HELP = helpText({
     ["--seed N", "the random days' seed (default 1)"],
     ["--stack NAME", "region stack whose demand profile and capacity model to use"],
     ["--ablation", "also run the new design without predictive scaling, without the warm pool"],
+    [
+      "--stack-max-size",
+      "bound the design by the stack's nodeGroup.minSize/maxSize, as the stack deploys it",
+    ],
   ],
 });
 
@@ -52,6 +56,7 @@ const FLAGS = {
   "metric-period": "integer",
   "gateway-retry-minutes": "integer",
   ablation: "boolean",
+  "stack-max-size": "boolean",
 } as const;
 
 /** GPU types a spot pool may mix with g4dn.xlarge: comparable single-GPU NVENC instances. */
@@ -166,6 +171,9 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     previousWarmupMinutes: 10,
     retryMinutes: range("gateway-retry-minutes", f["gateway-retry-minutes"], 0, 0, 60),
     ablation: f.ablation,
+    ...(f["stack-max-size"]
+      ? { bounds: { minSize: c.nodeGroup.minSize, maxSize: c.nodeGroup.maxSize } }
+      : {}),
   };
 }
 
@@ -177,7 +185,10 @@ export function renderBench(r: BenchResult, stack: string): string {
   const out: string[] = [];
   out.push(
     `sizing bench: ${stack}, seed ${c.seed}; plan from ${c.trainDays} days, replay ${c.heldOutDays} ` +
-      `new days per kind at 1-minute resolution`,
+      `new days per kind at 1-minute resolution` +
+      (c.bounds
+        ? `; bounded by the stack's nodeGroup.minSize/maxSize ${c.bounds.minSize}/${c.bounds.maxSize}`
+        : ""),
   );
   const period =
     r.design.targetTracking.customizedMetricSpecification.metrics[0].metricStat!.period;

@@ -21,6 +21,44 @@ export const WEIGHT_RANGE = { min: 1, max: 999 } as const;
 /** PutLifecycleHook HeartbeatTimeout: 30 to 7200 seconds (user guide, "Add lifecycle hooks"). */
 export const HEARTBEAT_RANGE = { min: 30, max: 7200 } as const;
 
+/**
+ * The design within a group's bounds (capacity units): maxSize, the spot base and the warm pool
+ * clipped to them. The group never has more than maxSize in service and at least minSize, so no
+ * more than maxSize - minSize warm instances can ever be used. The bench replays a capped stack
+ * with the same clipping (`npm run bench -- --stack-max-size`).
+ */
+export function withinBounds(
+  design: ScalingDesign,
+  minSize: number,
+  maxSize: number,
+): ScalingDesign {
+  const clamp = (x: number) => Math.min(maxSize, Math.max(minSize, x));
+  const out: ScalingDesign = {
+    ...design,
+    minSize: clamp(design.minSize),
+    maxSize,
+    forecastFloor: clamp(design.forecastFloor),
+  };
+  if (design.warmPool) {
+    const max = Math.min(design.warmPool.maxGroupPreparedCapacity, maxSize);
+    out.warmPool = {
+      ...design.warmPool,
+      maxGroupPreparedCapacity: max,
+      minSize: Math.max(0, Math.min(design.warmPool.minSize, max - minSize)),
+    };
+  }
+  if (design.mixedInstancesPolicy) {
+    out.mixedInstancesPolicy = {
+      ...design.mixedInstancesPolicy,
+      instancesDistribution: {
+        ...design.mixedInstancesPolicy.instancesDistribution,
+        onDemandBaseCapacity: out.forecastFloor,
+      },
+    };
+  }
+  return out;
+}
+
 export interface SpotCandidate {
   instanceType: string;
   pixelsPerSecond: number;
@@ -36,7 +74,7 @@ export interface SpotCandidate {
  */
 export function spotCandidates(
   primary: string,
-  model: CapacityModel,
+  model: Readonly<Record<string, { pixelsPerSecond: number }>>,
   ladder: readonly Rendition[],
 ): { types: SpotCandidate[]; left: { instanceType: string; why: string }[] } {
   const gpu = isGpuInstanceType(primary);
@@ -185,18 +223,12 @@ export function poolScaling(input: PoolInput): PoolScaling | undefined {
     designMaxSize: profile ? design.maxSize : maxSize,
     notes,
   };
+  const within = withinBounds(design, minSize, maxSize);
   if (input.spot) {
     // The forecast's floor is carried on demand; without a profile, the stack's minimum is.
-    out.onDemandBase = Math.min(maxSize, Math.max(minSize, profile ? design.forecastFloor : 0));
-  } else if (design.warmPool && profile) {
-    // Within the stack's maximum: the group never has more than maxSize in service, and at
-    // least minSize, so no more than maxSize - minSize warm instances can ever be used.
-    const max = Math.min(design.warmPool.maxGroupPreparedCapacity, maxSize);
-    out.warmPool = {
-      ...design.warmPool,
-      maxGroupPreparedCapacity: max,
-      minSize: Math.max(0, Math.min(design.warmPool.minSize, max - minSize)),
-    };
+    out.onDemandBase = profile ? within.forecastFloor : minSize;
+  } else if (within.warmPool && profile) {
+    out.warmPool = within.warmPool;
   } else if (!profile) {
     notes.push("no demand profile: no warm pool (nothing to size it from)");
   }
