@@ -74,14 +74,13 @@ export function chainHostName(zone: string): string {
   return `chain.${zone}`;
 }
 
-export function designRegion(
+/** The region's transcoder pool as deployed (lib/sizing/pool.ts), from its validated config. */
+export function regionPool(
   stack: string,
-  region: string,
   config: RegionConfig,
-  fleet: FleetSettings,
-): RegionDesign {
-  const sizing = regionSizing(config);
-  const pool = poolScaling({
+  sizing: RegionSizing = regionSizing(config),
+): PoolScaling | undefined {
+  return poolScaling({
     stack,
     instanceType: config.nodeGroup.instanceType,
     model: config.capacityModel,
@@ -94,6 +93,16 @@ export function designRegion(
     initialInstances: sizing.initialDesired,
     sizing: config.sizing,
   });
+}
+
+export function designRegion(
+  stack: string,
+  region: string,
+  config: RegionConfig,
+  fleet: FleetSettings,
+): RegionDesign {
+  const sizing = regionSizing(config);
+  const pool = regionPool(stack, config, sizing);
   const zone = privateZoneName(stack);
   const dns = fleet.serviceDns;
   const slots = config.orchestrators.availabilityZones;
