@@ -1,89 +1,44 @@
-// Scaling for the transcoder pool, built from the capacity plan (lib/sizing): one recurring
-// scheduled action per change of the planned instance count, and target tracking on sessions per
-// in-service transcoder on top. Not a component: children of the Transcoders component.
+// Scaling for the transcoder pool, from the pool's design (lib/sizing/pool.ts, design.ts): a
+// predictive scaling policy for the daily curve, target tracking on a utilisation that sees
+// refused demand for the rest, and the lifecycle hooks the instances act on (drain on the way
+// out; with a warm pool, initialise before being stopped or put in service). Not a component:
+// children of the Transcoders component.
+//
+// AWS behaviour relied on, beyond lib/sizing/design.ts's header:
+//  - With several scaling policies each decides on its own and the group takes the largest
+//    capacity (user guide, ec2-auto-scaling-predictive-scaling.md, "Use predictive scaling
+//    with dynamic scaling"); predictive scaling only ever scales out.
+//  - Lifecycle hooks: the instance waits in Pending:Wait / Terminating:Wait (and, with a warm
+//    pool, Warmed:Pending:Wait) until CompleteLifecycleAction or the heartbeat timeout, after
+//    which the default result applies: for a launch, CONTINUE puts the instance in service and
+//    ABANDON terminates and replaces it; for a termination both let it terminate (user guide,
+//    adding-lifecycle-hooks.md; lifecycle-hooks-overview.md; warm-pool-instance-lifecycle.md).
+//  - Hooks are separate aws.autoscaling.LifecycleHook resources, not the group's
+//    initialLifecycleHooks: the provider marks those ForceNew (a change would replace the group,
+//    terraform-provider-aws internal/service/autoscaling/group.go initial_lifecycle_hook) and
+//    applies them only at creation. The price: on a brand-new group, instances launched before
+//    the hooks exist run without them (the first warm-pool instances may be stopped before
+//    their boot finished; put in service later they never complete the launch hook, which then
+//    ABANDONs them after its heartbeat and Auto Scaling launches a replacement).
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import {
-  NODE_METRICS,
-  ORCHESTRATOR_DIMENSION,
-  ROLE_METRIC_NAMESPACES,
-  UNIT_DIMENSION,
-} from "../lib/runtime-contract";
-import { AWS_METRICS } from "../lib/monitoring/aws-metrics";
+import type { PoolScaling } from "../lib/sizing/pool";
 
 export interface NodeScalingArgs {
-  /** Daily UTC actions, each keyed by the hour whose capacity it sets (a stable id). */
-  scheduledActions: { id: string; recurrence: string; minSize: number }[];
-  /** Sessions per in-service transcoder to hold; no target tracking when absent. */
-  targetSessionsPerNode?: number;
-  /** The group's desired count at creation (scaling owns it afterwards). */
-  initialDesired: number;
-  /** Seconds a new transcoder needs before its capacity counts (boot + registration). */
-  warmupSeconds: number;
-  /** The unit (stack) and the orchestrator slots whose sessions the pool serves. */
-  unit: string;
-  orchestratorSlots: string[];
+  pool: PoolScaling;
+  /** Hook names: what the instances' lifecycle agent completes (lifecycleHookNames). */
+  hookNames: Record<PoolScaling["design"]["lifecycleHooks"][number]["id"], string>;
 }
 
 export interface NodeScaling {
-  schedules: aws.autoscaling.Schedule[];
-  policy?: aws.autoscaling.Policy;
+  predictive: aws.autoscaling.Policy;
+  tracking: aws.autoscaling.Policy;
+  hooks: aws.autoscaling.LifecycleHook[];
 }
 
-type MetricQuery =
-  aws.types.input.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationMetric;
-
-/**
- * The metric math target tracking follows: the sessions of every orchestrator of the unit
- * (each publishes its own CurrentSessions, dimensions Unit and Orchestrator) divided by the
- * pool's in-service instances (Auto Scaling's own GroupInServiceInstances): sessions per
- * transcoder, the metric-math pattern of the EC2 Auto Scaling user guide ("Create a target
- * tracking scaling policy using metric math", backlog per instance). A slot with no datapoint
- * (replacing, stopped) counts 0 rather than blanking the sum.
- */
-export function sessionsPerTranscoderQueries(
-  unit: string,
-  slots: string[],
-  groupName: pulumi.Input<string>,
-): MetricQuery[] {
-  const sessions: MetricQuery[] = slots.map((slot) => ({
-    id: `s_${slot}`,
-    returnData: false,
-    metricStat: {
-      metric: {
-        namespace: ROLE_METRIC_NAMESPACES.orchestrator,
-        metricName: NODE_METRICS.currentSessions,
-        dimensions: [
-          { name: UNIT_DIMENSION, value: unit },
-          { name: ORCHESTRATOR_DIMENSION, value: slot },
-        ],
-      },
-      stat: "Average",
-    },
-  }));
-  const inService: MetricQuery = {
-    id: "pool",
-    returnData: false,
-    metricStat: {
-      metric: {
-        namespace: AWS_METRICS.autoScaling.namespace,
-        metricName: AWS_METRICS.autoScaling.groupInServiceInstances,
-        dimensions: [{ name: "AutoScalingGroupName", value: groupName }],
-      },
-      stat: "Average",
-    },
-  };
-  const sum = slots.map((s) => `FILL(s_${s}, 0)`).join(" + ");
-  return [
-    ...sessions,
-    inService,
-    {
-      id: "per_transcoder",
-      label: "sessions per in-service transcoder",
-      expression: `(${sum}) / pool`,
-      returnData: true,
-    },
-  ];
+/** The hooks' names, per group: fixed (not auto-named), since the instances complete them by name. */
+export function lifecycleHookNames(name: string): NodeScalingArgs["hookNames"] {
+  return { drain: `${name}-drain`, launch: `${name}-launch` };
 }
 
 export function addNodeScaling(
@@ -92,45 +47,44 @@ export function addNodeScaling(
   args: NodeScalingArgs,
   opts: pulumi.CustomResourceOptions,
 ): NodeScaling {
-  const schedules = args.scheduledActions.map(
-    (a) =>
-      new aws.autoscaling.Schedule(
-        // Keyed by the hour, never the list position: moving one ramp replaces one action.
-        `${name}-scale-${a.id}`,
+  const d = args.pool.design;
+  const predictive = new aws.autoscaling.Policy(
+    `${name}-forecast`,
+    {
+      autoscalingGroupName: groupName,
+      policyType: "PredictiveScaling",
+      predictiveScalingConfiguration: d.predictive,
+    },
+    opts,
+  );
+  // The logical name predates this policy's metric (it tracked CurrentSessions per transcoder):
+  // deployed names stay, and PutScalingPolicy updates the policy in place.
+  const tracking = new aws.autoscaling.Policy(
+    `${name}-sessions-tt`,
+    {
+      autoscalingGroupName: groupName,
+      policyType: "TargetTrackingScaling",
+      estimatedInstanceWarmup: d.targetTracking.estimatedInstanceWarmup,
+      targetTrackingConfiguration: {
+        targetValue: d.targetTracking.targetValue,
+        customizedMetricSpecification: d.targetTracking.customizedMetricSpecification,
+      },
+    },
+    opts,
+  );
+  const hooks = d.lifecycleHooks.map(
+    (h) =>
+      new aws.autoscaling.LifecycleHook(
+        `${name}-${h.id}`,
         {
           autoscalingGroupName: groupName,
-          scheduledActionName: `${name}-scale-${a.id}`,
-          recurrence: a.recurrence,
-          // Cron in UTC: the demand profile's hours are UTC hours.
-          timeZone: "Etc/UTC",
-          minSize: a.minSize,
-          // -1 = leave unchanged. The provider's default for both is 0, which would empty the
-          // group or pin it. Raising the minimum above the current size launches instances;
-          // lowering it lets target tracking scale in (EC2 Auto Scaling user guide, "Scheduled
-          // scaling": policies keep deciding between min and max after an action).
-          maxSize: -1,
-          desiredCapacity: -1,
+          name: args.hookNames[h.id],
+          lifecycleTransition: h.lifecycleTransition,
+          heartbeatTimeout: h.heartbeatTimeout,
+          defaultResult: h.defaultResult,
         },
         opts,
       ),
   );
-  let policy: aws.autoscaling.Policy | undefined;
-  if (args.targetSessionsPerNode !== undefined) {
-    policy = new aws.autoscaling.Policy(
-      `${name}-sessions-tt`,
-      {
-        autoscalingGroupName: groupName,
-        policyType: "TargetTrackingScaling",
-        estimatedInstanceWarmup: args.warmupSeconds,
-        targetTrackingConfiguration: {
-          targetValue: args.targetSessionsPerNode,
-          customizedMetricSpecification: {
-            metrics: sessionsPerTranscoderQueries(args.unit, args.orchestratorSlots, groupName),
-          },
-        },
-      },
-      opts,
-    );
-  }
-  return { schedules, policy };
+  return { predictive, tracking, hooks };
 }

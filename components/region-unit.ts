@@ -189,7 +189,8 @@ export class RegionUnit extends pulumi.ComponentResource {
         loadBalancerArnSuffix: this.discovery.loadBalancer.arnSuffix,
         targetGroupArnSuffix: this.discovery.targetGroup.arnSuffix,
         nodeGroupName: this.transcoders.group.name,
-        nodeGroupMaxSize: d.sizing.maxSize,
+        // The group's own maximum (capacity units: sessions with spot, like its desired count).
+        nodeGroupMaxSize: d.pool?.maxSize ?? d.sizing.maxSize,
         orchestrators: d.orchestrators.map((o) => o.az),
       },
       child,
@@ -222,7 +223,7 @@ export class RegionUnit extends pulumi.ComponentResource {
               groupName: this.transcoders.group.name,
               launchTemplateId: this.transcoders.launchTemplate.id,
               launchTemplateVersion: this.transcoders.launchTemplate.latestVersion,
-              expectedInService: d.sizing.minSize,
+              expectedInService: d.pool?.minInstances ?? d.sizing.minSize,
             },
             {
               groupName: this.chainNode.group.name,
@@ -238,8 +239,8 @@ export class RegionUnit extends pulumi.ComponentResource {
             ...slots.map((s) => s.launchTemplate.latestVersion),
             this.transcoders.launchTemplate.latestVersion,
             this.transcoders.group.id,
-            d.sizing.minSize,
-            d.sizing.maxSize,
+            d.pool?.minSize ?? d.sizing.minSize,
+            d.pool?.maxSize ?? d.sizing.maxSize,
             this.chainNode.launchTemplate.latestVersion,
           ],
           dependsOn: [

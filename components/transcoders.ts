@@ -14,7 +14,7 @@ import {
 import { denyStatementsFor, secretReadPolicy } from "../lib/iam/policies";
 import { secretParametersOf } from "../lib/iam/secrets";
 import { bundleReadStatements } from "./node-files";
-import { NodeScaling, addNodeScaling } from "./node-scaling";
+import { NodeScaling, addNodeScaling, lifecycleHookNames } from "./node-scaling";
 import type { RegionDesign } from "../lib/design";
 import { ROLES, TAGS } from "../lib/runtime-contract";
 import { BundleRef, transcoderEnv } from "../lib/runtime/values";
@@ -42,9 +42,11 @@ export interface TranscodersArgs {
  * the sum of what is registered with them (-maxSessions auto). A transcoder stopped gracefully
  * finishes its in-flight segments first (server/ot_rpc.go runTranscoder); one lost abruptly costs
  * the segments it held (they time out, and timeouts are not retried: core/orchestrator.go
- * RemoteTranscoderManager.Transcode). Health for Auto Scaling
- * is instance-local: EC2 status plus the agent's verdict on the GPU and go-livepeer.
+ * RemoteTranscoderManager.Transcode). Health for Auto Scaling is instance-local: EC2 status plus
+ * the agent's verdict on the GPU and go-livepeer. Scaling, warm pool or spot, and the lifecycle
+ * hooks come from the pool's design (d.pool).
  */
+
 export class Transcoders extends pulumi.ComponentResource {
   public readonly securityGroup: aws.ec2.SecurityGroup;
   public readonly launchTemplate: aws.ec2.LaunchTemplate;
@@ -165,20 +167,27 @@ export class Transcoders extends pulumi.ComponentResource {
                 endpointId,
               }),
               ...ownHealthStatements(d.stack, ROLES.transcoder),
+              ...(d.pool ? [completeLifecycleStatement(d.stack)] : []),
             ]),
           ),
       },
       child,
     );
 
-    const userData = pulumi
-      .output(args.bundle)
-      .apply(
-        (bundle) =>
-          renderUserData(
-            transcoderEnv(d, { bundle, orchSecretParameter: args.orchSecretParameter }),
-          ).base64,
-      );
+    const hookNames = lifecycleHookNames(name);
+    const userData = pulumi.output(args.bundle).apply(
+      (bundle) =>
+        renderUserData(
+          transcoderEnv(d, {
+            bundle,
+            orchSecretParameter: args.orchSecretParameter,
+            // Only the hooks the group has: with spot there is no launch hook.
+            hookNames: Object.fromEntries(
+              (d.pool?.design.lifecycleHooks ?? []).map((h) => [h.id, hookNames[h.id]]),
+            ),
+          }),
+        ).base64,
+    );
     this.launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
@@ -202,21 +211,49 @@ export class Transcoders extends pulumi.ComponentResource {
       child,
     );
 
-    const scheduled = s.capacity !== undefined && s.scheduledActions.length > 0;
+    // The pool as designed (lib/sizing/pool.ts); without a capacity model for the type, the
+    // stack's bounds and no scaling policy.
+    const pool = d.pool;
+    const template = {
+      id: this.launchTemplate.id,
+      version: this.launchTemplate.latestVersion.apply(String),
+    };
+    const mixed = pool?.design.mixedInstancesPolicy;
     this.group = new aws.autoscaling.Group(
       `${name}-asg`,
       {
         vpcZoneIdentifiers: c.nodeGroup.availabilityZones.map(
           (az) => network.subnets[az].privateSubnet.id,
         ),
-        minSize: s.minSize,
-        maxSize: s.maxSize,
-        // The initial size only: scaling owns it afterwards (ignoreChanges below).
-        desiredCapacity: s.initialDesired,
-        launchTemplate: {
-          id: this.launchTemplate.id,
-          version: this.launchTemplate.latestVersion.apply(String),
-        },
+        // In capacity units: instances, or sessions when spot weights each type by its sessions.
+        minSize: pool?.minSize ?? s.minSize,
+        maxSize: pool?.maxSize ?? s.maxSize,
+        // The initial size only (the planner's busiest hour): scaling owns it afterwards.
+        desiredCapacity: pool?.initialDesired ?? s.initialDesired,
+        // One of launchTemplate and mixedInstancesPolicy (the provider takes exactly one).
+        ...(mixed && pool
+          ? {
+              mixedInstancesPolicy: {
+                instancesDistribution: {
+                  ...mixed.instancesDistribution,
+                  onDemandBaseCapacity: pool.onDemandBase ?? 0,
+                },
+                launchTemplate: {
+                  launchTemplateSpecification: {
+                    launchTemplateId: template.id,
+                    version: template.version,
+                  },
+                  overrides: mixed.overrides,
+                },
+              },
+              // Replace a spot instance EC2 says is at elevated risk before it is interrupted
+              // (user guide, "Use Capacity Rebalancing to handle Amazon EC2 Spot interruptions").
+              capacityRebalance: mixed.capacityRebalance,
+            }
+          : { launchTemplate: template }),
+        // Stopped transcoders, started in 1-2 minutes instead of booted in 3-6 (no spot only:
+        // AWS refuses a warm pool on a group with a mixed instances policy or spot).
+        ...(pool?.warmPool ? { warmPool: pool.warmPool } : {}),
         // Instance-local health only: EC2 status plus the agent's SetInstanceHealth for a dead
         // GPU or go-livepeer. Nothing about the chain or an orchestrator can replace the pool.
         healthCheckType: "EC2",
@@ -242,29 +279,34 @@ export class Transcoders extends pulumi.ComponentResource {
         ],
         tags: asgTags({ ...tagged(`${name}-asg`), [TAGS.role]: ROLES.transcoder }),
       },
-      {
-        ...child,
-        // With a schedule, the scheduled actions own the minimum hour by hour: a deploy at a busy
-        // hour must not reset it to the daily floor. The plan's changes show on the actions.
-        ignoreChanges: scheduled ? ["desiredCapacity", "minSize"] : ["desiredCapacity"],
-      },
+      // Predictive scaling and target tracking own the desired count after creation.
+      { ...child, ignoreChanges: ["desiredCapacity"] },
     );
-    if (s.capacity !== undefined) {
-      this.scaling = addNodeScaling(
-        name,
-        this.group.name,
-        {
-          scheduledActions: s.scheduledActions,
-          targetSessionsPerNode: s.targetSessionsPerNode,
-          initialDesired: s.initialDesired,
-          warmupSeconds: c.nodeGroup.healthCheckGracePeriodSeconds,
-          unit: d.stack,
-          orchestratorSlots: d.orchestrators.map((o) => o.az),
-        },
-        child,
-      );
+    if (pool) {
+      this.scaling = addNodeScaling(name, this.group.name, { pool, hookNames }, child);
     }
 
     this.registerOutputs({ groupName: this.group.name });
   }
+}
+
+/**
+ * The instance's own lifecycle actions: the lifecycle agent completes the launch hook once the
+ * transcoder is registered and the drain hook once it has stopped it (scripts/node/
+ * transcoder-lifecycle.py). Scoped like SetInstanceHealth: the unit's transcoder group only, by
+ * its unit and role tags.
+ */
+function completeLifecycleStatement(unit: string): Record<string, unknown> {
+  return {
+    Sid: "CompleteOwnLifecycleActions",
+    Effect: "Allow",
+    Action: "autoscaling:CompleteLifecycleAction",
+    Resource: "*",
+    Condition: {
+      StringEquals: {
+        [`aws:ResourceTag/${TAGS.unit}`]: unit,
+        [`aws:ResourceTag/${TAGS.role}`]: ROLES.transcoder,
+      },
+    },
+  };
 }

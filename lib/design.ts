@@ -5,6 +5,7 @@ import type { RegionConfig } from "./config/schema";
 import type { ServiceDnsConfig } from "./config/serving";
 import type { MetricsConfig } from "./config/metrics-schema";
 import { RegionSizing, regionSizing } from "./sizing/region";
+import { PoolScaling, poolScaling } from "./sizing/pool";
 import { DEFAULTS } from "./config/schema";
 import { ELB_NAME_MAX, fitName } from "./names";
 
@@ -45,8 +46,16 @@ export interface RegionDesign {
   config: RegionConfig;
   /** The transcoder pool's capacity plan (lib/sizing/region.ts). */
   sizing: RegionSizing;
-  /** Every transcoder's -maxSessions: config, else the capacity model's, else go-livepeer's 10. */
+  /**
+   * -maxSessions of a transcoder of nodeGroup.instanceType: config, else the capacity model's,
+   * else go-livepeer's 10. With spot, each type has its own (pool.types).
+   */
   transcoderMaxSessions: number;
+  /**
+   * The pool as deployed (lib/sizing/pool.ts): predictive and target-tracking policies, warm
+   * pool or spot, lifecycle hooks, bounds. Absent without a capacity model for the type.
+   */
+  pool?: PoolScaling;
   /** Private Route 53 zone of the unit (chain node and orchestrator names). */
   privateZone: string;
   /** chain.<private zone>: the RPC proxy and the redeemer, stable across replacements. */
@@ -71,6 +80,27 @@ export function chainHostName(zone: string): string {
   return `chain.${zone}`;
 }
 
+/** The region's transcoder pool as deployed (lib/sizing/pool.ts), from its validated config. */
+export function regionPool(
+  stack: string,
+  config: RegionConfig,
+  sizing: RegionSizing = regionSizing(config),
+): PoolScaling | undefined {
+  return poolScaling({
+    stack,
+    instanceType: config.nodeGroup.instanceType,
+    model: config.capacityModel,
+    ladder: config.demand.ladder,
+    peakStreams: config.demand.peakStreams,
+    maxSessions: config.nodeGroup.maxSessions,
+    spot: config.nodeGroup.spot,
+    minSize: config.nodeGroup.minSize,
+    maxSize: config.nodeGroup.maxSize,
+    initialInstances: sizing.initialDesired,
+    sizing: config.sizing,
+  });
+}
+
 export function designRegion(
   stack: string,
   region: string,
@@ -78,6 +108,7 @@ export function designRegion(
   fleet: FleetSettings,
 ): RegionDesign {
   const sizing = regionSizing(config);
+  const pool = regionPool(stack, config, sizing);
   const zone = privateZoneName(stack);
   const dns = fleet.serviceDns;
   const slots = config.orchestrators.availabilityZones;
@@ -99,6 +130,7 @@ export function designRegion(
     config,
     sizing,
     transcoderMaxSessions: sizing.maxSessions ?? DEFAULTS.maxSessions,
+    ...(pool ? { pool } : {}),
     privateZone: zone,
     chainHost: chainHostName(zone),
     orchestrators,

@@ -73,18 +73,22 @@ export function bundleFiles(kind: NodeKind): BundleFile[] {
         bin("boot-orchestrator.sh"),
         bin("throwaway-identity.sh"),
         bin("fetch-secret.sh"),
+        bin("demand-publisher.py"),
         data("units/livepeer-orchestrator.service"),
         ...METRICS,
+        data("units/livepeer-demand.service"),
       ];
     case "transcoder":
       return [
         ...COMMON,
         bin("boot-transcoder.sh"),
         bin("fetch-secret.sh"),
+        bin("transcoder-lifecycle.py"),
         data("units/livepeer-transcoder.service"),
         ...METRICS,
         bin("gpu-metrics.py"),
         data("units/livepeer-gpu-metrics.service"),
+        data("units/livepeer-lifecycle.service"),
       ];
   }
 }

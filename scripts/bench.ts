@@ -8,16 +8,22 @@ import * as path from "node:path";
 import { loadRegionConfig } from "../lib/config/load";
 import { readProjectConfig, readStackConfig } from "../lib/config/sources";
 import { UsageError, helpText, parseFlags, runMain } from "../lib/cli";
-import { GP3_GIB_MONTH, priceIn, type RegionalPrice } from "../lib/sizing/prices";
+import {
+  GP3_GIB_MONTH,
+  SPOT_PRICE_FRACTION_ESTIMATE,
+  priceIn,
+  type RegionalPrice,
+} from "../lib/sizing/prices";
 import { BenchConfig, BenchResult, BenchType, checkTargets, runBench } from "../lib/sizing/bench";
 import { DAY_KINDS } from "../lib/sizing/demand-model";
 import { parseStackName } from "../lib/stack";
+import { MEAN_SESSION_MINUTES } from "../lib/demand/metrics";
 
 const USAGE =
   "npm run bench -- [--json] [--seed N] [--stack NAME] [--train-days N] [--held-out-days N] " +
   "[--spot-interruptions PER_INSTANCE_DAY] [--spot-price-fraction F] [--metric-delay MINUTES] " +
   "[--orchestrators N] [--routing room|any] [--metric-period 10|60] [--gateway-retry-minutes N] " +
-  "[--ablation]";
+  "[--ablation] [--stack-max-size]";
 
 const HELP = helpText({
   usage: USAGE,
@@ -29,6 +35,10 @@ const HELP = helpText({
     ["--seed N", "the random days' seed (default 1)"],
     ["--stack NAME", "region stack whose demand profile and capacity model to use"],
     ["--ablation", "also run the new design without predictive scaling, without the warm pool"],
+    [
+      "--stack-max-size",
+      "bound the design by the stack's nodeGroup.minSize/maxSize, as the stack deploys it",
+    ],
   ],
 });
 
@@ -46,6 +56,7 @@ const FLAGS = {
   "metric-period": "integer",
   "gateway-retry-minutes": "integer",
   ablation: "boolean",
+  "stack-max-size": "boolean",
 } as const;
 
 /** GPU types a spot pool may mix with g4dn.xlarge: comparable single-GPU NVENC instances. */
@@ -112,7 +123,8 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
       weekendFactor: 0.85,
       dayLevelSigma: 0.08,
       growthPerDay: 0.003,
-      meanSessionMinutes: 40,
+      // The same estimate the orchestrators' refused-sessions gauge decays with.
+      meanSessionMinutes: MEAN_SESSION_MINUTES,
       spike: {
         minFactor: 3,
         maxFactor: 5,
@@ -124,7 +136,12 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     ladder: c.demand.ladder,
     primary,
     spotTypes: [primary, ...SPOT_TYPES.filter((t) => t !== primary.instanceType).map(typeOf)],
-    spotPriceFraction: fraction("spot-price-fraction", f["spot-price-fraction"], 0.4, 1),
+    spotPriceFraction: fraction(
+      "spot-price-fraction",
+      f["spot-price-fraction"],
+      SPOT_PRICE_FRACTION_ESTIMATE,
+      1,
+    ),
     spotInterruptionsPerInstanceDay: fraction(
       "spot-interruptions",
       f["spot-interruptions"],
@@ -154,6 +171,9 @@ export function benchConfig(argv: string[], projectDir: string): BenchConfig & {
     previousWarmupMinutes: 10,
     retryMinutes: range("gateway-retry-minutes", f["gateway-retry-minutes"], 0, 0, 60),
     ablation: f.ablation,
+    ...(f["stack-max-size"]
+      ? { bounds: { minSize: c.nodeGroup.minSize, maxSize: c.nodeGroup.maxSize } }
+      : {}),
   };
 }
 
@@ -165,7 +185,10 @@ export function renderBench(r: BenchResult, stack: string): string {
   const out: string[] = [];
   out.push(
     `sizing bench: ${stack}, seed ${c.seed}; plan from ${c.trainDays} days, replay ${c.heldOutDays} ` +
-      `new days per kind at 1-minute resolution`,
+      `new days per kind at 1-minute resolution` +
+      (c.bounds
+        ? `; bounded by the stack's nodeGroup.minSize/maxSize ${c.bounds.minSize}/${c.bounds.maxSize}`
+        : ""),
   );
   const period =
     r.design.targetTracking.customizedMetricSpecification.metrics[0].metricStat!.period;

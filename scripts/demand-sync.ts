@@ -48,6 +48,7 @@ import {
 import { StackFileError, updateDemandBlock, type DemandBlock } from "../lib/demand/stack-file";
 import { fmtPx, streamPixelsPerSecond, type Rendition } from "../lib/sizing/planner";
 import { regionSizing } from "../lib/sizing/region";
+import { regionPool } from "../lib/design";
 import { parseStackName, stackFileName } from "../lib/stack";
 
 const USAGE =
@@ -232,10 +233,17 @@ function regionConfig(projectDir: string, stack: string, stackValues: Record<str
   return loadRegionConfig(role, { stackValues, projectValues: readProjectConfig(projectDir) });
 }
 
-function describeChange(before: RegionConfig, after: RegionConfig): string {
+function describeChange(stack: string, before: RegionConfig, after: RegionConfig): string {
   const lines: string[] = [];
   const a = regionSizing(before);
   const b = regionSizing(after);
+  // The deployed pool's warm pool and the design's own maximum, which the profile sizes.
+  const pool = (c: RegionConfig) => {
+    const p = regionPool(stack, c);
+    if (!p) return "-";
+    const w = p.warmPool;
+    return `${w ? `warm ${w.minSize}-${w.maxGroupPreparedCapacity}` : "no warm pool"}, design max ${p.designMaxSize}`;
+  };
   const oldPeaks = before.demand.peakStreams;
   lines.push("hour UTC   streams (file -> measured)   nodes");
   for (let h = 0; h < 24; h++) {
@@ -256,7 +264,7 @@ function describeChange(before: RegionConfig, after: RegionConfig): string {
   lines.push(
     `min/max ${a.minSize}/${a.maxSize} -> ${b.minSize}/${b.maxSize}, -maxSessions ${a.maxSessions ?? "-"} -> ${b.maxSessions}, ` +
       `maintenance ${a.maintenanceHourUtc}:00 -> ${b.maintenanceHourUtc}:00 UTC, ` +
-      `scheduled actions ${a.scheduledActions.length} -> ${b.scheduledActions.length}`,
+      `pool ${pool(before)} -> ${pool(after)}`,
   );
   return lines.join("\n");
 }
@@ -311,7 +319,7 @@ async function sync(argv: string[], deps: SyncDeps): Promise<number> {
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  deps.out(`${describeChange(current, next)}\n`);
+  deps.out(`${describeChange(f.stack, current, next)}\n`);
   deps.out(
     `typical peak per hour (median over the days; the scaling design sizes spikes and the warm ` +
       `pool from it): [${typicalStreams.join(", ")}]\n`,

@@ -142,6 +142,23 @@ describe("sizing bench", function () {
     }
   });
 
+  it("replays the design within a stack's bounds (nodeGroup.minSize/maxSize), as the stack deploys it", () => {
+    const capped = runBench(config({ bounds: { minSize: 2, maxSize: 4 } }));
+    expect(small.design.maxSize).to.be.greaterThan(4);
+    expect(capped.design).to.include({ minSize: 2, maxSize: 4 });
+    expect(capped.design.warmPool!.maxGroupPreparedCapacity).to.be.at.most(4);
+    expect(capped.design.warmPool!.minSize).to.be.at.most(4 - 2);
+    // The spot design counts sessions: the bounds times the primary's 13.
+    expect(capped.spotDesign.maxSize).to.equal(4 * 13);
+    expect(
+      capped.spotDesign.mixedInstancesPolicy!.instancesDistribution.onDemandBaseCapacity,
+    ).to.be.within(2 * 13, 4 * 13);
+    // A lower maximum cannot serve a spike better.
+    const lost = (r: typeof small, s: string) =>
+      r.rows.find((x) => x.scenario === s && x.policy === "new design")!.sessionMinutesLostPct;
+    expect(lost(capped, "step")).to.be.at.least(lost(small, "step"));
+  });
+
   it("trains every scenario on the same history and replays different new days", () => {
     const c = config();
     const a = scenarioTrace(c, "ordinary");

@@ -460,7 +460,7 @@ describe("demand:sync with broken Prometheus answers", () => {
   it("refuses a profile the stack's maxSize cannot serve, naming the key (exit 1, a finding)", async () => {
     const fake = await fakePrometheus((u) =>
       u.pathname.endsWith("query_range")
-        ? sessions(hourly((i) => (i % 24 === 20 ? "400" : "5")))
+        ? sessions(hourly((i) => (i % 24 === 20 ? "600" : "5")))
         : ladders,
     );
     const dir = projectCopy();
@@ -470,7 +470,7 @@ describe("demand:sync with broken Prometheus answers", () => {
       expect(r.code, r.out + r.err).to.equal(1);
       expect(r.err)
         .to.include("livepeer-fleet:nodeGroup.maxSize")
-        .and.include("maxSize 9 cannot cover");
+        .and.include("maxSize 35 cannot cover");
     } finally {
       await fake.close();
     }

@@ -378,7 +378,8 @@ describe("deploy gate", () => {
             group: "test-us-east-1-tc-asg-physical",
             launchTemplateId: "test-us-east-1-tc-lt-id",
             launchTemplateVersion: "1",
-            expectedInService: fixtureDesign().sizing.minSize,
+            // The pool's minimum in instances (the group's minSize; the policies may run more).
+            expectedInService: fixtureDesign().pool!.minInstances,
             inTargetGroup: false,
           },
           {
@@ -400,8 +401,9 @@ describe("deploy gate", () => {
 
     it("re-runs when a launch template, the pool or its sizes change", () => {
       const cmd = one(e, "command:local:Command", "east-1-gate-wait");
-      const s = fixtureDesign().sizing;
-      // orchestrator a, b, transcoder launch template versions; the pool; its sizes; the chain's.
+      const s = fixtureDesign().pool!;
+      // orchestrator a, b, transcoder launch template versions; the pool; its sizes (the group's
+      // bounds); the chain's.
       expect(cmd.inputs.triggers).to.deep.equal([
         1,
         1,

@@ -218,11 +218,14 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
       await lp?.stop();
     });
 
-    const orch = (o: { ethUrl?: string; livepeerUrl?: string; watch?: string[] } = {}) =>
+    const orch = (
+      o: { ethUrl?: string; livepeerUrl?: string; watch?: string[]; redeemer?: string } = {},
+    ) =>
       agent([
         ...["--mode", "orchestrator", "--eth-url", o.ethUrl ?? fresh.url, "--max-head-age", "30"],
         ...["--livepeer-url", o.livepeerUrl ?? lp.healthzUrl, "--status-url", lp.statusUrl],
         ...["--min-transcoders", "1", ...(o.watch ?? IDLE_WATCH)],
+        ...(o.redeemer ? ["--redeemer-addr", o.redeemer] : []),
       ]);
 
     it("200 when go-livepeer answers, transcoders are registered and the chain head is fresh", async function () {
@@ -290,8 +293,36 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
       });
       await expectReportedOnce(url);
       expect(agents[0].out).to.match(
-        /instance-local fault: livepeer_down for 3 consecutive checks \(.*unreachable.* while the chain answers\)/,
+        /instance-local fault: livepeer_down for 3 consecutive checks \(.*unreachable.* while the chain and the redeemer answer\)/,
       );
+    });
+
+    it("go-livepeer down while the chain answers but the redeemer does not: not instance-local (go-livepeer cannot start without it)", async function () {
+      const url = await orch({
+        livepeerUrl: `https://127.0.0.1:${await freePort()}/healthz`,
+        redeemer: `127.0.0.1:${await freePort()}`,
+        watch: WATCH,
+      });
+      const f = await afterChecks(url, N + 2);
+      expect(f.streaks).to.deep.equal({ livepeer_down: 0 });
+      expect(f.details.livepeer_down).to.match(/redeemer unreachable too .*: not local$/);
+      expect(autoscaling.calls).to.deep.equal([]);
+    });
+
+    it("go-livepeer down while the chain and the redeemer answer: reported", async function () {
+      const redeemer = net.createServer((c) => c.destroy());
+      await new Promise<void>((r) => redeemer.listen(0, "127.0.0.1", r));
+      try {
+        const { port } = redeemer.address() as net.AddressInfo;
+        const url = await orch({
+          livepeerUrl: `https://127.0.0.1:${await freePort()}/healthz`,
+          redeemer: `127.0.0.1:${port}`,
+          watch: WATCH,
+        });
+        await expectReportedOnce(url);
+      } finally {
+        await new Promise<void>((r) => redeemer.close(() => r()));
+      }
     });
 
     it("a refused SetInstanceHealth is logged and tried again at the next check", async function () {

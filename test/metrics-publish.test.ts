@@ -387,7 +387,14 @@ describe("instance roles may publish into their own namespace only (fixture unit
       expect(s).to.deep.include(publish(ORCH_NS));
       expect(s.find((x) => x.Sid === "ReportOwnInstanceHealth")).to.deep.include({
         Action: "autoscaling:SetInstanceHealth",
-        Condition: { StringEquals: { "aws:ResourceTag/livepeer-fleet:unit": "test-us-east-1" } },
+        // Scoped to this unit's orchestrator groups: an orchestrator cannot mark a transcoder or
+        // the chain node unhealthy.
+        Condition: {
+          StringEquals: {
+            "aws:ResourceTag/livepeer-fleet:unit": "test-us-east-1",
+            "aws:ResourceTag/livepeer-fleet:role": "orchestrator",
+          },
+        },
       });
     }
   });

@@ -151,7 +151,8 @@ function requestsFor(
       ];
     case "route53:GetChange":
       return [{ resource: "arn:aws:route53:::change/C0123456789ABCDEFGHIJ", context: {} }];
-    case "autoscaling:SetInstanceHealth": {
+    case "autoscaling:SetInstanceHealth":
+    case "autoscaling:CompleteLifecycleAction": {
       const tags = Object.fromEntries(
         (n.group.inputs.tags as { key: string; value: string }[]).map((t) => [t.key, t.value]),
       );
@@ -167,11 +168,19 @@ function requestsFor(
       ];
     }
     case "cloudwatch:PutMetricData": {
-      const args = `${n.env.LF_HEALTH_ARGS ?? ""}`;
-      const namespace = /--namespace (\S+)/.exec(args)?.[1];
-      expect(namespace, `${n.lt.name}: --namespace`).to.be.a("string");
-      return [{ resource: "*", context: { "cloudwatch:namespace": namespace! } }];
+      // Whatever a node publishes names its namespace on an agent's command line in node.env
+      // (LF_HEALTH_ARGS, LF_DEMAND_ARGS...): each one must be allowed.
+      const namespaces = new Set(
+        Object.values(n.env).flatMap((v) => [...v.matchAll(/--namespace (\S+)/g)].map((m) => m[1])),
+      );
+      expect(namespaces.size, `${n.lt.name}: a --namespace in node.env`).to.be.greaterThan(0);
+      return [...namespaces].map((ns) => ({
+        resource: "*",
+        context: { "cloudwatch:namespace": ns },
+      }));
     }
+    case "autoscaling:DescribeAutoScalingInstances":
+      return [{ resource: "*", context: {} }];
     default:
       return undefined;
   }

@@ -6,7 +6,12 @@ import { buildUnit } from "./helpers/components";
 import { fixtureDesign } from "./fixtures/region";
 import type { StackReport } from "../lib/plan/report";
 import { capacityReport } from "../lib/plan/capacity";
-import { INTERNET_EGRESS, egressMonthly, HOURS_PER_MONTH } from "../lib/sizing/prices";
+import {
+  INTERNET_EGRESS,
+  egressMonthly,
+  HOURS_PER_MONTH,
+  SPOT_PRICE_FRACTION_ESTIMATE,
+} from "../lib/sizing/prices";
 
 function plan(...args: string[]) {
   const r = spawnSync(
@@ -113,6 +118,81 @@ describe("npm run plan: capacity and cost of the shipped stacks", () => {
     ]) {
       expect(text).to.match(new RegExp(`^    ${line} +\\$\\d+\\.\\d\\d$`, "m"));
     }
+    // The pool as deployed (its maxSize is the design's own: no cap note), and its cost both ways.
+    expect(text).to.match(/^ {2}scaling: instances 2-35; g4dn\.xlarge -maxSessions 13$/m);
+    expect(text).not.to.match(/caps the pool/);
+    expect(text).to.match(/^ {4}predictive: forecast and scale at 0\.85 of capacity, 360 s early/m);
+    expect(text).to.match(/^ {4}warm pool: stopped, /m);
+    expect(text).to.match(
+      /^ {4}lifecycle hooks: drain \(EC2_INSTANCE_TERMINATING, 60 s, CONTINUE\), launch/m,
+    );
+    expect(text).to.match(
+      /^ {4}transcoders on demand \(this stack\): \$\d+\.\d\d; with spot: \$\d+\.\d\d \(\d+ on demand, spot at ~0\.4 x on-demand: an estimate\)$/m,
+    );
+  });
+});
+
+describe("capacity report: the pool's cost on demand and with spot (fixture design)", function () {
+  const price = 0.526;
+  const days = HOURS_PER_MONTH / 24;
+
+  it("on demand: every planned transcoder-hour at the list price; with spot: the base on demand, the rest at the estimate", async () => {
+    const d = fixtureDesign();
+    const c = capacityReport(await buildUnit(d), d);
+    const t = c.transcoderCost;
+    expect(t.deployed).to.equal("onDemand");
+    const hours = c.hourly.map((h) => h.instances);
+    expect(t.onDemand).to.be.closeTo(hours.reduce((a, b) => a + b, 0) * days * price, 0.01);
+    const base = t.onDemandBaseInstances;
+    expect(base).to.be.at.least(d.config.nodeGroup.minSize);
+    const spot = hours.reduce(
+      (s, n) =>
+        s +
+        Math.min(n, base) * price +
+        Math.max(0, n - base) * price * SPOT_PRICE_FRACTION_ESTIMATE,
+      0,
+    );
+    expect(t.withSpot).to.be.closeTo(spot * days, 0.01);
+    expect(c.monthlyCostUsd.transcoders).to.equal(t.onDemand);
+  });
+
+  it("with nodeGroup.spot the transcoders line is the spot estimate, said so in a note; no warm pool volumes", async () => {
+    const d = fixtureDesign({
+      nodeGroup: { spot: true },
+      capacityModel: {
+        "g5.xlarge": {
+          pixelsPerSecond: 3e9,
+          pixelsSource: "fixture: a round number for tests",
+          hourlyUsd: { default: 1.006 },
+          priceSource: "fixture: a round number for tests",
+        },
+      },
+    });
+    const c = capacityReport(await buildUnit(d), d);
+    expect(c.transcoderCost.deployed).to.equal("withSpot");
+    expect(c.monthlyCostUsd.transcoders).to.equal(c.transcoderCost.withSpot);
+    expect(c.transcoderCost.withSpot!).to.be.below(c.transcoderCost.onDemand!);
+    expect(c.costNotes.join("\n")).to.match(
+      /transcoders with spot: \d+ on demand, the rest at 0\.4 x/,
+    );
+    expect(c.scaling).to.deep.include({ capacityUnit: "sessions", warmPool: null });
+    expect(c.scaling!.spot!.types).to.deep.equal(["g4dn.xlarge", "g5.xlarge"]);
+  });
+
+  it("the warm pool's stopped transcoders pay their root volumes", async () => {
+    const d = fixtureDesign();
+    const withWarm = capacityReport(await buildUnit(d), d);
+    const noProfile = fixtureDesign({ demand: { peakStreams: undefined } });
+    expect(noProfile.pool!.warmPool).to.equal(undefined);
+    const w = d.pool!.warmPool!;
+    const warmPerDay = withWarm.hourly.reduce(
+      (s, h) => s + Math.max(w.minSize, w.maxGroupPreparedCapacity - h.instances),
+      0,
+    );
+    expect(warmPerDay).to.be.greaterThan(0);
+    expect(withWarm.costNotes.join("\n")).to.include(
+      `warm pool: ${(warmPerDay / 24).toFixed(1)} stopped transcoders on average`,
+    );
   });
 });
 

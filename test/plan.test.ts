@@ -55,7 +55,7 @@ describe("npm run plan", () => {
       "8935/tcp",
       "8935/tcp",
     ]);
-    expect(use1.nodeGroup).to.include({ instanceType: "g4dn.xlarge", maxSize: 9 });
+    expect(use1.nodeGroup).to.include({ instanceType: "g4dn.xlarge", maxSize: 35 });
     expect(use1.nodeGroup!.minSize).to.be.within(2, 9);
 
     // The fleet summary: every region's cost summed, line by line, and the shipped examples.
@@ -92,7 +92,7 @@ describe("npm run plan", () => {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^prod-eu-west-1 {2}\(region unit, eu-west-1\)/);
     expect(r.stdout).to.match(/reachable from the internet:\n {4}8935\/tcp/);
-    expect(r.stdout).to.match(/transcoders: g5\.xlarge, \d+ sessions each .*, min \d+, max 5/);
+    expect(r.stdout).to.match(/transcoders: g5\.xlarge, \d+ sessions each .*, min \d+, max 17/);
     expect(r.stdout).not.to.include("prod-us-east-1  (");
     const summary = r.stdout.slice(r.stdout.indexOf("\nfleet summary\n"));
     expect(summary).to.match(
@@ -123,7 +123,7 @@ describe("npm run plan", () => {
 
     it("one bad stack hides none of the others: they print, it shows its errors, exit 2", () => {
       const file = path.join(dir, "Pulumi.prod-eu-west-1.yaml");
-      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("maxSize: 5", "maxSize: 0"));
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace("maxSize: 17", "maxSize: 0"));
       const r = plan(["--stack", "prod", "--stack", "prod-eu-west-1"], dir);
       expect(r.status).to.equal(2);
       expect(r.stderr.split("\n")[0]).to.match(

@@ -47,7 +47,7 @@ describe("preflight with injected AWS clients (stand-ins), over the real plan of
     expect(
       n.groups.map((g) => [g.name, g.instanceType, g.maxSize, g.azs.join()]),
     ).to.have.deep.members([
-      ["prod-us-east-1-tc-asg", "g4dn.xlarge", 9, "us-east-1a,us-east-1b,us-east-1c"],
+      ["prod-us-east-1-tc-asg", "g4dn.xlarge", 35, "us-east-1a,us-east-1b,us-east-1c"],
       ["prod-us-east-1-chain-asg", "r7i.2xlarge", 1, "us-east-1a"],
       ["prod-us-east-1-orch-a-asg", "c6in.large", 1, "us-east-1a"],
       ["prod-us-east-1-orch-b-asg", "c6in.large", 1, "us-east-1b"],
@@ -89,7 +89,7 @@ describe("preflight with injected AWS clients (stand-ins), over the real plan of
 
   it("blocks when the Elastic IPs would pass the quota (5 by default; other addresses count, the stack's own not)", async function () {
     const a = readyAccount();
-    a.quotas = { [QUOTAS.gAndVtVcpus.code]: 64 };
+    a.quotas = { [QUOTAS.gAndVtVcpus.code]: 160 };
     a.defaults = { [QUOTAS.elasticIps.code]: 5 };
     a.addresses = [{ unit: STACK }, { unit: "prod-eu-west-1" }, {}];
     const r = await run(a);
@@ -108,8 +108,8 @@ describe("preflight with injected AWS clients (stand-ins), over the real plan of
     a.quotas[QUOTAS.gAndVtVcpus.code] = 0;
     const b = blockers(await run(a));
     expect(b).to.have.length(1);
-    expect(b[0].message).to.include("max 9 x g4dn.xlarge (4 vCPUs) = 36 vCPUs, quota 0");
-    expect(b[0].fix).to.include("--quota-code L-DB2E81BA --desired-value 36");
+    expect(b[0].message).to.include("max 35 x g4dn.xlarge (4 vCPUs) = 140 vCPUs, quota 0");
+    expect(b[0].fix).to.include("--quota-code L-DB2E81BA --desired-value 140");
   });
 
   it("blocks on an instance type not offered in one of the AZs it would launch in", async function () {

@@ -240,7 +240,8 @@ describe("serving path components (fixture, in-process under the mock monitor)",
       for (const key of ["LF_ORCH_KEYSTORE_PARAM", "LF_REDEEMER_KEYSTORE_PARAM"]) {
         expect(env).not.to.have.property(key);
       }
-      expect(env.LF_MAX_SESSIONS).to.equal(String(d.transcoderMaxSessions));
+      // Each type's -maxSessions: the instance picks its own at boot (boot-transcoder.sh).
+      expect(env.LF_MAX_SESSIONS_BY_TYPE).to.equal(`g4dn.xlarge=${d.transcoderMaxSessions}`);
     });
 
     it("holds no chain, identity or address permissions: the secret, its node files, its own health", function () {
@@ -252,6 +253,8 @@ describe("serving path components (fixture, in-process under the mock monitor)",
         "DecryptOwnNodeFilesThroughS3",
         "ReportOwnInstanceHealth",
         "FindOwnAutoScalingGroup",
+        // The lifecycle agent completes its own instance's hooks (drain, launch).
+        "CompleteOwnLifecycleActions",
       ]);
       // Explicit denies on the key material and every other secret (lib/iam/policies.ts).
       expect(s.filter((x) => x.Effect === "Deny").map((x) => x.Sid)).to.have.members([

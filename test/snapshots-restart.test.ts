@@ -167,13 +167,17 @@ describe("nightly chain restart: SSM maintenance window under the mock monitor",
       expect(a.inputs.applyOnlyAtCronInterval, a.name).to.equal(true);
     }
     expect(ofType(e, "aws:ssm/association:Association")).to.have.length(0);
-    // Nothing else that executes at deploy time touches the chain node: the only command is the
-    // deploy gate, a local read of the target group's health (components/deploy-gate.ts).
+    // Nothing else that executes at deploy time touches the chain node: the only commands are the
+    // deploy gates (one per rolled group), local reads of the instance refresh and target health
+    // (components/deploy-gate.ts).
     const commands = e.resources.filter((r) => r.type.startsWith("command:"));
-    expect(commands.map((c) => c.type)).to.deep.equal(["command:local:Command"]);
-    expect(String(commands[0].inputs.create))
-      .to.match(/deploy-gate/)
-      .and.not.match(/systemctl|ssm/);
+    expect(commands).to.not.be.empty;
+    for (const c of commands) {
+      expect(c.type, c.name).to.equal("command:local:Command");
+      expect(String(c.inputs.create), c.name)
+        .to.match(/deploy-gate/)
+        .and.not.match(/systemctl|ssm/);
+    }
     expect(window.inputs).to.include({
       schedule: `cron(0 ${Number(e.outputs.maintenanceHourUtc)} ? * * *)`,
       scheduleTimezone: "UTC",

@@ -193,6 +193,8 @@ describe("user data rendering", function () {
       ["orchestrator", "livepeer-health.service"],
       ["transcoder", "livepeer-transcoder.service"],
       ["transcoder", "livepeer-health.service"],
+      ["transcoder", "livepeer-lifecycle.service"],
+      ["orchestrator", "livepeer-demand.service"],
       ["chain", "nitro/chain-client.service"],
       ["chain", "geth/chain-client.service"],
       ["chain", "livepeer-redeemer.service"],
@@ -204,8 +206,9 @@ describe("user data rendering", function () {
     const bootTc = fs.readFileSync(path.join(NODE_DIR, "boot-transcoder.sh"), "utf8");
     expect(bootTc).to.match(/^LF_ORCH_TARGET='\$target'$/m);
     expect(bootTc).to.match(/^LF_HEALTH_EXTRA_ARGS='--orch-addr \$target'$/m);
+    expect(bootTc).to.match(/^LF_MAX_SESSIONS='\$sessions'$/m);
     const boot: Record<string, string[]> = {
-      transcoder: ["LF_ORCH_TARGET", "LF_HEALTH_EXTRA_ARGS"],
+      transcoder: ["LF_ORCH_TARGET", "LF_MAX_SESSIONS", "LF_HEALTH_EXTRA_ARGS"],
     };
     for (const [kind, unit] of units) {
       const text = fs.readFileSync(path.join(NODE_DIR, "units", unit), "utf8");
@@ -246,12 +249,32 @@ describe("the health agent's command line of each kind, checked by the agent its
   }
 });
 
+describe("the lifecycle agent's and the demand publisher's command lines, checked by themselves", function () {
+  for (const [kind, script, variable] of [
+    ["transcoder", "transcoder-lifecycle.py", "LF_LIFECYCLE_ARGS"],
+    ["orchestrator", "demand-publisher.py", "LF_DEMAND_ARGS"],
+  ] as const) {
+    it(`${kind}: ${variable} passes ${script} --check-args`, function () {
+      const r = spawnSync(
+        "/usr/bin/python3",
+        [path.join(NODE_DIR, script), ...asMap(envs[kind])[variable].split(" "), "--check-args"],
+        { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
+      );
+      expect(r.status, `${r.stdout}${r.stderr}`).to.equal(0);
+      expect(r.stdout).to.match(/arguments ok/);
+    });
+  }
+});
+
 describe("go-livepeer command lines (units + env) against go-livepeer's own flags", function () {
   const orch = flagsOf(execStart("livepeer-orchestrator.service", asMap(envs.orchestrator)));
   const tc = flagsOf(
     execStart("livepeer-transcoder.service", {
       ...asMap(envs.transcoder),
+      // boot.env: boot-transcoder.sh's choices for this instance (its orchestrator, its type's
+      // -maxSessions from LF_MAX_SESSIONS_BY_TYPE).
       LF_ORCH_TARGET: "o-a.test-us-east-1.livepeer-fleet.internal:8935",
+      LF_MAX_SESSIONS: String(d.transcoderMaxSessions),
     }),
   );
   const redeemer = flagsOf(execStart("livepeer-redeemer.service", asMap(envs.chain)));

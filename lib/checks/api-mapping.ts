@@ -125,6 +125,23 @@ const ec2Tags = (path = "tags"): TagRule => ({
   documented: EC2_TAGS,
 });
 
+/**
+ * A list of metric data queries (metric math) at `at`: each query's id and expression, and its
+ * metric's namespace, name, dimensions and statistic.
+ */
+function metricQueries(at: string, query: string, stat: string): FieldRule[] {
+  return [
+    { path: `${at}.id`, member: `${query}.Id` },
+    { path: `${at}.expression`, member: `${query}.Expression` },
+    { path: `${at}.label`, member: `${query}.Label` },
+    { path: `${at}.metricStat.stat`, member: `${stat}.Stat` },
+    { path: `${at}.metricStat.metric.namespace`, member: "Metric.Namespace" },
+    { path: `${at}.metricStat.metric.metricName`, member: "Metric.MetricName" },
+    { path: `${at}.metricStat.metric.dimensions[].name`, member: "MetricDimension.Name" },
+    { path: `${at}.metricStat.metric.dimensions[].value`, member: "MetricDimension.Value" },
+  ];
+}
+
 /** Pulumi resource type -> which model members its inputs become. Reviewed entry by entry. */
 export const MAPPING: Record<string, TypeRule> = {
   "aws:amp/workspace:Workspace": {
@@ -140,8 +157,36 @@ export const MAPPING: Record<string, TypeRule> = {
       { path: "enabledMetrics[]", member: "EnableMetricsCollectionQuery.Metrics" },
       { path: "launchTemplate.version", member: "LaunchTemplateSpecification.Version" },
       { path: "instanceRefresh.strategy", member: "StartInstanceRefreshType.Strategy" },
+      { path: "warmPool.poolState", member: "PutWarmPoolType.PoolState" },
+      {
+        path: "mixedInstancesPolicy.instancesDistribution.spotAllocationStrategy",
+        member: "InstancesDistribution.SpotAllocationStrategy",
+      },
+      {
+        path: "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version",
+        member: "LaunchTemplateSpecification.Version",
+      },
+      {
+        path: "mixedInstancesPolicy.launchTemplate.overrides[].instanceType",
+        member: "LaunchTemplateOverrides.InstanceType",
+      },
+      {
+        path: "mixedInstancesPolicy.launchTemplate.overrides[].weightedCapacity",
+        member: "LaunchTemplateOverrides.WeightedCapacity",
+        // The range is in the member's prose; the config schema enforces it as a number
+        // (lib/config/sizing-schema.ts refineSpot), this keeps the quote honest.
+        documented: { quote: "Value must be in the range of 1–999", pattern: "[1-9][0-9]{0,2}" },
+      },
     ],
     tags: [{ path: "tags[]", form: "list", member: "CreateAutoScalingGroupType.Tags" }],
+  },
+  "aws:autoscaling/lifecycleHook:LifecycleHook": {
+    service: "autoscaling",
+    name: { member: "PutLifecycleHookType.LifecycleHookName" },
+    fields: [
+      { path: "lifecycleTransition", member: "PutLifecycleHookType.LifecycleTransition" },
+      { path: "defaultResult", member: "PutLifecycleHookType.DefaultResult" },
+    ],
   },
   "aws:autoscaling/policy:Policy": {
     service: "autoscaling",
@@ -168,6 +213,26 @@ export const MAPPING: Record<string, TypeRule> = {
         path: "targetTrackingConfiguration.customizedMetricSpecification.metricDimensions[].value",
         member: "MetricDimension.Value",
       },
+      ...metricQueries(
+        "targetTrackingConfiguration.customizedMetricSpecification.metrics[]",
+        "TargetTrackingMetricDataQuery",
+        "TargetTrackingMetricStat",
+      ),
+      {
+        path: "predictiveScalingConfiguration.mode",
+        member: "PredictiveScalingConfiguration.Mode",
+      },
+      {
+        path: "predictiveScalingConfiguration.maxCapacityBreachBehavior",
+        member: "PredictiveScalingConfiguration.MaxCapacityBreachBehavior",
+      },
+      ...(["Load", "Scaling", "Capacity"] as const).flatMap((m) =>
+        metricQueries(
+          `predictiveScalingConfiguration.metricSpecification.customized${m}MetricSpecification.metricDataQueries[]`,
+          "MetricDataQuery",
+          "MetricStat",
+        ),
+      ),
     ],
   },
   "aws:autoscaling/schedule:Schedule": {

@@ -18,6 +18,7 @@ import { OrchestratorsSchema, ServiceDnsSchema, orchestratorAzs, servingIssues }
 import { collisions, describePort } from "./ports";
 import { addDerived } from "./derived";
 import { MetricsSchema } from "./metrics-schema";
+import { isGpuInstanceType } from "../instance-types";
 
 /** Config namespace: keys are `livepeer-fleet:<key>` in Pulumi.yaml and the stack files. */
 export const NAMESPACE = "livepeer-fleet";
@@ -101,10 +102,7 @@ export function anchorAz(availabilityZones: readonly string[]): string {
   return [...availabilityZones].sort()[0];
 }
 
-/** GPU instance families: they get the GPU AMI and the GPU health checks. */
-export function isGpuInstanceType(instanceType: string): boolean {
-  return /^(g\d|p\d|gr\d)[a-z]*\./.test(instanceType);
-}
+export { isGpuInstanceType };
 
 // ---------- shared field types ----------
 
@@ -263,6 +261,13 @@ export const NodeGroupSchema = z.strictObject({
    * (go-livepeer's own default). Set it only to override; the plan sizes the pool with it.
    */
   maxSessions: z.number().int().min(1).max(1000).optional(),
+  /**
+   * Spot transcoders: a mixed instances policy with an on-demand base at the forecast's quietest
+   * hour and capacity-optimized spot above it, across instanceType and every other type of the
+   * capacity model of the same kind (GPU or CPU, x86_64), each weighted by its own -maxSessions.
+   * No warm pool then (AWS allows none with spot). Default false: on-demand with a warm pool.
+   */
+  spot: z.boolean().default(false),
   /** Root volume GiB (go-livepeer data dir and segment scratch). Default 100. */
   rootVolumeGiB: z.number().int().min(30).max(2048).default(DEFAULTS.nodeRootVolumeGiB),
   /** Seconds before ELB health counts against a new node. Default 600. */

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { KNOWN_REGIONS } from "../stack";
 import { HOURS, Rendition, SizingError, planCapacity } from "../sizing/planner";
 import { addDerived } from "./derived";
+import { WEIGHT_RANGE, spotCandidates } from "../sizing/pool";
 
 export const SIZING_DEFAULTS = {
   /** Plan for 125% of the measured peak: demand grows between syncs and peaks are not flat. */
@@ -166,7 +167,57 @@ interface SizingFields {
   demand: DemandConfig;
   capacityModel: CapacityModel;
   sizing: SizingPolicyConfig;
-  nodeGroup: { instanceType: string; minSize: number; maxSize: number; maxSessions?: number };
+  nodeGroup: {
+    instanceType: string;
+    minSize: number;
+    maxSize: number;
+    maxSessions?: number;
+    spot: boolean;
+  };
+}
+
+/**
+ * What AWS would refuse of a spot pool, or what cannot work with one, each on the key to change:
+ * the types' weights are their -maxSessions and AWS takes weights of 1-999 only
+ * (LaunchTemplateOverrides.WeightedCapacity: "Value must be in the range of 1-999"); one
+ * nodeGroup.maxSessions cannot be every type's weight; and the pool needs a capacity model for
+ * its own type. (A warm pool with spot is never built: AWS refuses PutWarmPool on a group with a
+ * mixed instances policy, API reference.)
+ */
+function refineSpot(c: SizingFields, ctx: z.RefinementCtx): void {
+  if (!c.nodeGroup.spot) return;
+  const type = c.nodeGroup.instanceType;
+  const from = ["nodeGroup.spot", "nodeGroup.instanceType", "capacityModel", "demand.ladder"];
+  if (!c.capacityModel[type]) {
+    addDerived(ctx, {
+      path: ["nodeGroup", "spot"],
+      message:
+        `spot weights each type by its own sessions: add livepeer-fleet:capacityModel.${type} ` +
+        `(docs/sizing.md) or set nodeGroup.spot to false`,
+      from,
+    });
+    return;
+  }
+  if (c.nodeGroup.maxSessions !== undefined) {
+    addDerived(ctx, {
+      path: ["nodeGroup", "maxSessions"],
+      message:
+        "with nodeGroup.spot each type's -maxSessions (and weight) comes from its own capacity " +
+        "model: remove nodeGroup.maxSessions, or set nodeGroup.spot to false",
+      from: ["nodeGroup.spot", "nodeGroup.maxSessions"],
+    });
+  }
+  for (const t of spotCandidates(type, c.capacityModel, c.demand.ladder).types) {
+    if (t.sessions > WEIGHT_RANGE.max) {
+      addDerived(ctx, {
+        path: ["capacityModel", t.instanceType, "pixelsPerSecond"],
+        message:
+          `${t.instanceType} carries ${t.sessions} streams of the ladder, and a spot pool weights ` +
+          `it by them: AWS takes weights of ${WEIGHT_RANGE.min}-${WEIGHT_RANGE.max} only`,
+        from,
+      });
+    }
+  }
 }
 
 /**
@@ -175,6 +226,7 @@ interface SizingFields {
  * user should change.
  */
 export function refineSizing(c: SizingFields, ctx: z.RefinementCtx): void {
+  refineSpot(c, ctx);
   const type = c.nodeGroup.instanceType;
   const model = c.capacityModel[type];
   if (!model) {

@@ -1,5 +1,5 @@
 // The region's demand as the fleet measures it: what every orchestrator publishes to CloudWatch
-// once a minute, what the scaling policies read (lib/sizing/design.ts) and what
+// every 10 seconds, what the scaling policies read (lib/sizing/design.ts) and what
 // `npm run demand:sync` reads back (lib/demand/cloudwatch.ts). One home for the names, so the
 // node runtime that publishes them, the policies and the sync cannot drift apart.
 //
@@ -19,19 +19,23 @@
 //  - PoolCapacitySessions: livepeer_max_sessions_total; with -maxSessions auto that is the sum of
 //    the connected transcoders' capacities (serveTranscoder -> SetMaxSessions ->
 //    lpmon.MaxSessions). livepeer_transcoders_capacity is the same sum.
-//  - RefusedRequests: session starts refused because the orchestrator is full, in the minute.
-//    go-livepeer has no counter for this: GetOrchestrator returns ErrOrchCap without a metric
-//    or a log line (server/rpc.go getOrchestrator -> verifyOrchestratorReq -> CheckCapacity);
-//    a refused first segment logs "Cannot process manifest err=\"OrchestratorCapped\""
-//    (server/segment_rpc.go verifySegCreds). The publisher has to count them in front of or in
-//    the orchestrator.
+//  - RefusedRequests: session starts refused because the orchestrator is full, counted per
+//    publish interval (so the Sum over any period is the count in it; regionTotal does not
+//    apply). go-livepeer has no counter for this: GetOrchestrator returns ErrOrchCap without a
+//    metric or a log line (server/rpc.go getOrchestrator -> verifyOrchestratorReq ->
+//    CheckCapacity); a refused first segment logs "Cannot process manifest
+//    err=\"OrchestratorCapped\"" (server/segment_rpc.go verifySegCreds). The publisher
+//    (scripts/node/demand-publisher.py) counts those log lines, each session once: a lower
+//    bound, since refusals at discovery leave no trace.
 //  - RefusedSessions: the refused sessions that would still be running had they been admitted:
 //    every refused request counts 1 and decays by 1/meanSessionMinutes per minute (for
 //    exponential session lengths that is exactly the expected number still alive). Added to
 //    ServedSessions it is the demand in sessions, which the capped ServedSessions never shows.
-//  - PixelsPerSecond by Rendition: rate(livepeer_segment_transcoded_total) per `profiles` ladder
-//    times each rendition's width x height x fps (lpms VideoProfileLookup, lib/demand/profiles.ts),
-//    the source's own rendition as "source".
+//  - PixelsPerSecond by Rendition: the increase of livepeer_segment_transcoded_total per
+//    `profiles` ladder times the mean source segment duration (livepeer_source_segment_duration_
+//    seconds _sum / _count) is seconds of video per ladder; times each rendition's width x height
+//    x fps (lpms VideoProfileLookup, lib/demand/profiles.ts) over the interval. The source's own
+//    rendition is "source", sized as the stack's configured source (go-livepeer exports none).
 import { ROLE_METRIC_NAMESPACES, UNIT_DIMENSION } from "../runtime-contract";
 
 export { UNIT_DIMENSION };
@@ -55,6 +59,12 @@ export const RENDITION_DIMENSION = "Rendition";
 
 /** Every orchestrator publishes every metric once per this many seconds. */
 export const DEMAND_PUBLISH_SECONDS = 10;
+
+/**
+ * The mean session length RefusedSessions decays with, in minutes: an estimate (the bench's
+ * demand model uses the same; go-livepeer exports no session durations to measure it from).
+ */
+export const MEAN_SESSION_MINUTES = 40;
 
 /** CloudWatch keeps 1-minute datapoints for 15 days: the longest window demand:sync reads. */
 export const ONE_MINUTE_RETENTION_DAYS = 15;

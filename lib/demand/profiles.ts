@@ -6,8 +6,11 @@
 //    cmd/livepeer_bench/transcodingOptions.json), whose fps 0 means "the source's frame rate".
 import type { Rendition } from "../sizing/planner";
 
-/** lpms VideoProfileLookup: name -> [width, height, fps]. */
-const LPMS: Record<string, [number, number, number]> = {
+/**
+ * lpms VideoProfileLookup: name -> [width, height, fps]. Also what the orchestrators' demand
+ * publisher is told (lib/runtime/values.ts), so both read profile names alike.
+ */
+export const LPMS_PROFILES: Readonly<Record<string, readonly [number, number, number]>> = {
   P720p60fps16x9: [1280, 720, 60],
   P720p30fps16x9: [1280, 720, 30],
   P720p25fps16x9: [1280, 720, 25],
@@ -31,7 +34,7 @@ function widthFor(height: number, aspectW: number, aspectH: number): number {
 
 /** A rendition for a profile name, or undefined when the name says nothing about its size. */
 export function parseProfileName(name: string, source: Rendition): Rendition | undefined {
-  const known = LPMS[name];
+  const known = LPMS_PROFILES[name];
   if (known) return { name, width: known[0], height: known[1], fps: known[2] };
   const lpms = /^P(\d{2,4})p(\d{1,3})fps(\d{1,2})x(\d{1,2})$/.exec(name);
   if (lpms) {

@@ -115,7 +115,8 @@ const AGENT_FLAG_CALLS: [RegExp, string][] = [
  * Every AWS action one node kind performs, given its rendered node.env: the awsapi.py commands
  * its bundle's shell scripts run (and the boot deadline's, which user data carries when the env
  * sets LF_BOOT_DEADLINE_SECONDS: lib/userdata.ts), the health agent's calls for its command line
- * (LF_HEALTH_ARGS), and the bootstrap's read of the bundle (S3 GetObject with a VersionId, which
+ * (LF_HEALTH_ARGS), every awsapi function the bundle's other Python agents call, and the
+ * bootstrap's read of the bundle (S3 GetObject with a VersionId, which
  * S3 authorizes as s3:GetObjectVersion: S3 API reference, GetObject).
  */
 export function nodeCalls(
@@ -168,6 +169,17 @@ export function nodeCalls(
           });
         add(fn, `${path.basename(src)}: awsapi.py ${command}`, args);
       }
+    }
+  }
+  // The bundle's other Python agents (the demand publisher, the lifecycle agent): every awsapi
+  // function they call.
+  const agents = bundleFiles(kind)
+    .map((f) => f.src)
+    .filter((f) => f.endsWith(".py") && !/(^|\/)(awsapi|health-agent)\.py$/.test(f));
+  for (const src of agents) {
+    const text = fs.readFileSync(path.join(nodeDir, src), "utf8");
+    for (const m of new Set([...text.matchAll(/\bawsapi\.(\w+)\(/g)].map((x) => x[1]))) {
+      add(m, `${path.basename(src)}: awsapi.${m}`);
     }
   }
   for (const [flag, fn] of AGENT_FLAG_CALLS) {

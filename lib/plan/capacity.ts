@@ -17,7 +17,9 @@ import {
   gp3Monthly,
   instanceHourly,
   priceIn,
+  SPOT_PRICE_FRACTION_ESTIMATE,
 } from "../sizing/prices";
+import type { PoolScaling } from "../sizing/pool";
 
 export interface CapacityHour {
   hour: number;
@@ -70,6 +72,38 @@ export interface DataTransfer {
   crossAzGbPerMonth: number;
 }
 
+/** The transcoder pool's scaling as deployed (lib/sizing/pool.ts), in the plan's words. */
+export interface ScalingPlan {
+  /** "instances", or "sessions" with spot (the group's bounds count weighted sessions). */
+  capacityUnit: "instances" | "sessions";
+  minSize: number;
+  maxSize: number;
+  /** What the design would allow; above maxSize when nodeGroup.maxSize caps it. */
+  designMaxSize: number;
+  /** Each type's -maxSessions (and, with spot, its weight). */
+  types: { instanceType: string; sessions: number }[];
+  predictive: { targetUtilisation: number; schedulingBufferSeconds: number };
+  targetTracking: { targetUtilisation: number; periodSeconds: number; warmupSeconds: number };
+  warmPool: { minSize: number; maxGroupPreparedCapacity: number } | null;
+  spot: { onDemandBase: number; types: string[] } | null;
+  lifecycleHooks: { id: string; transition: string; heartbeatSeconds: number; default: string }[];
+}
+
+/** The pool's monthly cost both ways, whatever the stack runs. */
+export interface TranscoderCost {
+  onDemand: number | null;
+  /**
+   * With spot above an on-demand base at the forecast floor (nodeGroup.spot), at
+   * SPOT_PRICE_FRACTION_ESTIMATE of the on-demand price: an estimate.
+   */
+  withSpot: number | null;
+  spotPriceFraction: number;
+  /** On-demand instances under the spot ones (the forecast's floor, the stack's minimum). */
+  onDemandBaseInstances: number;
+  /** Which of the two the `transcoders` cost line is. */
+  deployed: "onDemand" | "withSpot";
+}
+
 export interface OrchestratorPlan {
   az: string;
   /** -serviceAddr: the name gateways send segments to (its Elastic IP's, or the fleet zone's). */
@@ -87,7 +121,9 @@ export interface CapacityReport {
   maxSize: number;
   maintenanceHourUtc: number;
   hourly: CapacityHour[];
-  scheduledActions: { id: string; recurrence: string; minSize: number }[];
+  /** The pool's predictive and target-tracking policies, warm pool or spot, hooks; null without a capacity model. */
+  scaling: ScalingPlan | null;
+  transcoderCost: TranscoderCost;
   orchestrators: { instanceType: string; slots: OrchestratorPlan[] };
   /** The fleet service record (latency alias) this region writes, or why there is none. */
   service: { name: string | null; uri: string | null; note: string };
@@ -179,11 +215,36 @@ export function capacityReport(e: Evaluation, d: RegionDesign): CapacityReport {
   const nodeHoursPerDay = hourly.reduce((s, h) => s + h.instances, 0);
 
   const tcPrice = instanceHourly(sizing.instanceType, region, config.capacityModel);
-  const transcoders = tcPrice ? nodeHoursPerDay * DAYS_PER_MONTH * tcPrice.usd : null;
+  const pool = d.pool;
+  // Spot's on-demand base, in instances of the pool's type: the forecast's quietest hour (the
+  // design's floor), never below the stack's minimum.
+  const floorUnits = pool ? (pool.onDemandBase ?? pool.design.forecastFloor) : 0;
+  const baseInstances = pool
+    ? Math.max(config.nodeGroup.minSize, Math.ceil(floorUnits / pool.unitsPerInstance - 1e-9))
+    : config.nodeGroup.minSize;
+  const hoursOf = (price: number, spotFraction: number) =>
+    hourly.reduce(
+      (sum, h) =>
+        sum +
+        Math.min(h.instances, baseInstances) * price +
+        Math.max(0, h.instances - baseInstances) * price * spotFraction,
+      0,
+    ) * DAYS_PER_MONTH;
+  const onDemand = tcPrice ? hoursOf(tcPrice.usd, 1) : null;
+  const withSpot = tcPrice ? hoursOf(tcPrice.usd, SPOT_PRICE_FRACTION_ESTIMATE) : null;
+  const deployed = config.nodeGroup.spot ? "withSpot" : "onDemand";
+  const transcoders = deployed === "withSpot" ? withSpot : onDemand;
   if (!tcPrice) notes.push(`no price for ${sizing.instanceType}: transcoders not in the total`);
   else if (tcPrice.basis === "default") {
     notes.push(`${sizing.instanceType}: no ${region} price recorded, default used`);
   }
+  if (tcPrice && config.nodeGroup.spot) {
+    notes.push(
+      `transcoders with spot: ${baseInstances} on demand, the rest at ${SPOT_PRICE_FRACTION_ESTIMATE} x the ` +
+        `${sizing.instanceType} on-demand price (an estimate: spot prices move, and the pool mixes types)`,
+    );
+  }
+  for (const n of pool?.notes ?? []) notes.push(n);
 
   const lts = byType(e, "aws:ec2/launchTemplate:LaunchTemplate");
   const orchLts = lts.filter((r) => /-orch-[a-f]-lt$/.test(r.name));
@@ -233,11 +294,25 @@ export function capacityReport(e: Evaluation, d: RegionDesign): CapacityReport {
     0,
   );
   const tcLt = lts.find((r) => r.name.endsWith("-tc-lt"));
+  // The warm pool's stopped instances pay their root volumes: max(its minimum, prepared
+  // capacity - in service) each hour (AWS: the warm pool's size).
+  const warm = pool?.warmPool;
+  const warmPerDay = warm
+    ? hourly.reduce(
+        (s, h) => s + Math.max(warm.minSize, warm.maxGroupPreparedCapacity - h.instances),
+        0,
+      )
+    : 0;
+  if (warm) {
+    notes.push(
+      `warm pool: ${(warmPerDay / 24).toFixed(1)} stopped transcoders on average, their root volumes in volumes`,
+    );
+  }
   const volumes =
     dataVolumes +
     gp3Monthly(region, { sizeGiB: rootGiB(chainLt) }) +
     orchLts.reduce((s, lt) => s + gp3Monthly(region, { sizeGiB: rootGiB(lt) }), 0) +
-    (nodeHoursPerDay / 24) * gp3Monthly(region, { sizeGiB: rootGiB(tcLt) });
+    ((nodeHoursPerDay + warmPerDay) / 24) * gp3Monthly(region, { sizeGiB: rootGiB(tcLt) });
 
   // Data transfer: every stream's renditions go back to its gateway over the internet; the
   // source comes in (free). Transcoders in an AZ without an orchestrator move the source one way
@@ -303,16 +378,23 @@ export function capacityReport(e: Evaluation, d: RegionDesign): CapacityReport {
     instanceType: sizing.instanceType,
     streamPixelsPerSecond: sizing.streamPixelsPerSecond,
     sessionsPerNode: d.transcoderMaxSessions,
-    targetSessionsPerNode: sizing.targetSessionsPerNode ?? null,
-    minSize: sizing.minSize,
-    maxSize: sizing.maxSize,
+    // Sessions per transcoder at the scaling target: (served + refused) / capacity = target.
+    targetSessionsPerNode: pool
+      ? Math.floor(d.transcoderMaxSessions * pool.design.targetTracking.targetValue * 100) / 100
+      : (sizing.targetSessionsPerNode ?? null),
+    // The group's bounds in instances (the stack's), or the planner's without a design.
+    minSize: pool ? config.nodeGroup.minSize : sizing.minSize,
+    maxSize: pool ? config.nodeGroup.maxSize : sizing.maxSize,
     maintenanceHourUtc: sizing.maintenanceHourUtc,
     hourly,
-    scheduledActions: sizing.scheduledActions.map(({ id, recurrence, minSize }) => ({
-      id,
-      recurrence,
-      minSize,
-    })),
+    scaling: pool ? scalingPlan(pool) : null,
+    transcoderCost: {
+      onDemand: r2(onDemand),
+      withSpot: r2(withSpot),
+      spotPriceFraction: SPOT_PRICE_FRACTION_ESTIMATE,
+      onDemandBaseInstances: baseInstances,
+      deployed,
+    },
     orchestrators: { instanceType: orchType, slots },
     service: dns
       ? {
@@ -353,6 +435,61 @@ export function capacityReport(e: Evaluation, d: RegionDesign): CapacityReport {
   };
 }
 
+function scalingPlan(pool: PoolScaling): ScalingPlan {
+  const d = pool.design;
+  const metric = d.targetTracking.customizedMetricSpecification.metrics.find((m) => m.metricStat);
+  return {
+    capacityUnit: pool.capacityUnit,
+    minSize: pool.minSize,
+    maxSize: pool.maxSize,
+    designMaxSize: pool.designMaxSize,
+    types: pool.types,
+    predictive: {
+      targetUtilisation: d.predictive.metricSpecification.targetValue,
+      schedulingBufferSeconds: Number(d.predictive.schedulingBufferTime),
+    },
+    targetTracking: {
+      targetUtilisation: d.targetTracking.targetValue,
+      periodSeconds: metric?.metricStat?.period ?? 60,
+      warmupSeconds: d.targetTracking.estimatedInstanceWarmup,
+    },
+    warmPool: pool.warmPool
+      ? {
+          minSize: pool.warmPool.minSize,
+          maxGroupPreparedCapacity: pool.warmPool.maxGroupPreparedCapacity,
+        }
+      : null,
+    spot: pool.spot
+      ? { onDemandBase: pool.onDemandBase ?? 0, types: pool.types.map((t) => t.instanceType) }
+      : null,
+    lifecycleHooks: d.lifecycleHooks.map((h) => ({
+      id: h.id,
+      transition: h.lifecycleTransition,
+      heartbeatSeconds: h.heartbeatTimeout,
+      default: h.defaultResult,
+    })),
+  };
+}
+
+/** The scaling section of the plan's text. */
+function renderScaling(s: ScalingPlan): string[] {
+  const unit = s.capacityUnit;
+  const cap = s.designMaxSize > s.maxSize ? ` (the design would allow ${s.designMaxSize})` : "";
+  return [
+    `  scaling: ${unit} ${s.minSize}-${s.maxSize}${cap}; ` +
+      s.types.map((t) => `${t.instanceType} -maxSessions ${t.sessions}`).join(", "),
+    `    predictive: forecast and scale at ${s.predictive.targetUtilisation} of capacity, ` +
+      `${s.predictive.schedulingBufferSeconds} s early; target tracking: (served + refused) / ` +
+      `capacity at ${s.targetTracking.targetUtilisation}, ${s.targetTracking.periodSeconds} s metrics`,
+    s.spot
+      ? `    spot: ${s.spot.onDemandBase} ${unit} on demand, capacity-optimized spot above across ${s.spot.types.join(", ")}; no warm pool`
+      : s.warmPool
+        ? `    warm pool: stopped, ${s.warmPool.minSize} at least, ${s.warmPool.maxGroupPreparedCapacity} prepared at most, reused on scale-in`
+        : "    no warm pool",
+    `    lifecycle hooks: ${s.lifecycleHooks.map((h) => `${h.id} (${h.transition.replace("autoscaling:", "")}, ${h.heartbeatSeconds} s, ${h.default})`).join(", ")}`,
+  ];
+}
+
 const usd = (v: number | null) => (v === null ? "n/a" : `$${v.toFixed(2)}`.padStart(11));
 
 export function renderCapacity(c: CapacityReport): string {
@@ -385,10 +522,7 @@ export function renderCapacity(c: CapacityReport): string {
     ];
     lines.push(`    ${cells.join(" ")}`);
   }
-  if (c.scheduledActions.length > 0) {
-    const acts = c.scheduledActions.map((a) => `${a.id}: min ${a.minSize} at "${a.recurrence}"`);
-    lines.push(`    scheduled actions (UTC cron): ${acts.join(", ")}`);
-  }
+  if (c.scaling) lines.push(...renderScaling(c.scaling));
   lines.push(`  maintenance hour: ${String(c.maintenanceHourUtc).padStart(2, "0")}:00 UTC`);
   const t = c.dataTransfer;
   lines.push(
@@ -404,6 +538,14 @@ export function renderCapacity(c: CapacityReport): string {
   for (const l of costLines(m))
     if (l.usd !== 0) lines.push(`    ${l.label.padEnd(15)}${usd(l.usd)}`);
   lines.push(`    ${"total".padEnd(15)}${usd(m.total)}`);
+  const t2 = c.transcoderCost;
+  if (t2.onDemand !== null && t2.withSpot !== null) {
+    const mark = (k: TranscoderCost["deployed"]) => (t2.deployed === k ? " (this stack)" : "");
+    lines.push(
+      `    transcoders on demand${mark("onDemand")}: ${usd(t2.onDemand).trim()}; with spot${mark("withSpot")}: ` +
+        `${usd(t2.withSpot).trim()} (${t2.onDemandBaseInstances} on demand, spot at ~${t2.spotPriceFraction} x on-demand: an estimate)`,
+    );
+  }
   for (const n of c.costNotes) lines.push(`    note: ${n}`);
   return lines.join("\n");
 }

@@ -14,10 +14,20 @@ import {
   PORTS,
   ROLE_METRIC_NAMESPACES,
   UNIT_DIMENSION,
+  UNITS,
   type NodeKind,
 } from "../runtime-contract";
 import { NITRO_CHAIN_IDS, gethUrl, goLivepeerUrl } from "./releases";
 import { metricsEnv } from "./metrics";
+import {
+  DEMAND_METRICS,
+  DEMAND_NAMESPACE,
+  DEMAND_PUBLISH_SECONDS,
+  MEAN_SESSION_MINUTES,
+  RENDITION_DIMENSION,
+} from "../demand/metrics";
+import { LPMS_PROFILES } from "../demand/profiles";
+import { SOURCE_RENDITION } from "../config/sizing-schema";
 
 /** Where a kind's bundle lives (components/node-files.ts): the bootstrap fetches and checks it. */
 export interface BundleRef {
@@ -190,6 +200,8 @@ export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorId
         `--status-url http://127.0.0.1:${cli}/status --min-transcoders 1 ` +
         `--fault-interval ${FAULT_WATCH.orchestrator.intervalSeconds} ` +
         `--fault-checks ${FAULT_WATCH.orchestrator.checks} ` +
+        // go-livepeer cannot start without its remote redeemer: not a local fault then.
+        `--redeemer-addr ${d.chainHost}:${c.chainNode.redeemerPort} ` +
         `--publish --namespace ${KIND_METRIC_NAMESPACE.orchestrator} ` +
         `--dimension ${UNIT_DIMENSION}=${d.stack} ` +
         `--dimension ${ORCHESTRATOR_DIMENSION}=${az} --metrics-url http://127.0.0.1:${cli}/metrics ` +
@@ -198,12 +210,56 @@ export function orchestratorEnv(d: RegionDesign, az: string, ids: OrchestratorId
         `--metric-transcoders ${NODE_METRICS.transcoders} ` +
         `--metric-transcoder-capacity ${NODE_METRICS.transcoderCapacity}`,
     ],
+    ["LF_DEMAND_ARGS", demandPublisherArgs(d)],
   ];
+}
+
+/**
+ * The orchestrator's demand publisher's command line (scripts/node/demand-publisher.py): the
+ * names from lib/demand/metrics.ts, the source rendition and lpms profile sizes it prices pixels
+ * with (lib/demand/profiles.ts), go-livepeer's metrics endpoint and unit.
+ */
+export function demandPublisherArgs(d: RegionDesign): string {
+  const source = d.config.demand.ladder.find((r) => r.name === SOURCE_RENDITION)!;
+  const profiles = Object.entries(LPMS_PROFILES).map(
+    ([name, [w, h, fps]]) => `--profile ${name}=${w}x${h}x${fps}`,
+  );
+  return [
+    `--metrics-url http://127.0.0.1:${PORTS.orchestratorCli}/metrics`,
+    `--namespace ${DEMAND_NAMESPACE} --dimension ${UNIT_DIMENSION}=${d.stack}`,
+    `--interval ${DEMAND_PUBLISH_SECONDS}`,
+    `--metric-served ${DEMAND_METRICS.servedSessions}`,
+    `--metric-capacity ${DEMAND_METRICS.poolCapacitySessions}`,
+    `--metric-refused-requests ${DEMAND_METRICS.refusedRequests}`,
+    `--metric-refused-sessions ${DEMAND_METRICS.refusedSessions}`,
+    `--metric-pixels ${DEMAND_METRICS.pixelsPerSecond}`,
+    `--rendition-dimension ${RENDITION_DIMENSION}`,
+    `--mean-session-minutes ${MEAN_SESSION_MINUTES}`,
+    `--source ${source.width}x${source.height}x${source.fps}`,
+    ...profiles,
+    `--journal-unit ${UNITS.orchestrator}`,
+  ].join(" ");
 }
 
 export interface TranscoderIds {
   bundle: BundleRef;
   orchSecretParameter: string;
+  /** The group's lifecycle hooks the instance completes (components/node-scaling.ts). */
+  hookNames?: { drain?: string; launch?: string };
+}
+
+/** Seconds between the lifecycle agent's reads of the instance's target lifecycle state. */
+export const LIFECYCLE_POLL_SECONDS = 5;
+
+/**
+ * Each pool type's -maxSessions, "type=n,type=n": the transcoder picks its own at boot by its
+ * instance type (a spot pool mixes types of different capacity).
+ */
+export function maxSessionsByType(d: RegionDesign): string {
+  const types = d.pool?.types ?? [
+    { instanceType: d.config.nodeGroup.instanceType, sessions: d.transcoderMaxSessions },
+  ];
+  return types.map((t) => `${t.instanceType}=${t.sessions}`).join(",");
 }
 
 export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
@@ -215,7 +271,7 @@ export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
     // Every slot, letter=host:port; the boot script picks its own AZ's, else spreads over these.
     ["LF_ORCHESTRATORS", d.orchestrators.map((o) => `${o.az}=${o.privateName}:${port}`).join(",")],
     ["LF_ORCH_SECRET_PARAM", ids.orchSecretParameter],
-    ["LF_MAX_SESSIONS", d.transcoderMaxSessions],
+    ["LF_MAX_SESSIONS_BY_TYPE", maxSessionsByType(d)],
     ["LF_GPU", gpu],
     // go-livepeer -nvidia: "all" uses every visible device (flags.go).
     ["LF_GPU_FLAGS", gpu ? "-nvidia all" : ""],
@@ -229,6 +285,15 @@ export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
         `--status-url http://127.0.0.1:${PORTS.transcoderCli}/status ` +
         `--fault-interval ${FAULT_WATCH.transcoder.intervalSeconds} ` +
         `--fault-checks ${FAULT_WATCH.transcoder.checks}${gpu ? " --gpu" : ""}`,
+    ],
+    [
+      "LF_LIFECYCLE_ARGS",
+      // The health agent's verdict is "registered": go-livepeer up and connected to its
+      // orchestrator (and a GPU visible); the launch hook is completed only then.
+      `--health-url http://127.0.0.1:${c.livepeer.healthPort}/healthz ` +
+        `--unit ${UNITS.transcoder} --interval ${LIFECYCLE_POLL_SECONDS}` +
+        (ids.hookNames?.launch ? ` --launch-hook ${ids.hookNames.launch}` : "") +
+        (ids.hookNames?.drain ? ` --drain-hook ${ids.hookNames.drain}` : ""),
     ],
   ];
 }

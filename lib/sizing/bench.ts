@@ -31,6 +31,7 @@ import { DesignPolicy, ScalingDesign, designScaling } from "./design";
 import { Rendition, SizingPolicy, nodesFor, planCapacity, sessionsPerNode } from "./planner";
 import { AlarmSpec, BootMinutes, InstanceTypeSpec, PolicySpec, simulate } from "./pool-sim";
 import { stream } from "./rng";
+import { withinBounds } from "./pool";
 
 export interface BenchType {
   instanceType: string;
@@ -74,6 +75,11 @@ export interface BenchConfig {
   ablation: boolean;
   /** The previous design's target-tracking warm-up: its health-check grace period. */
   previousWarmupMinutes: number;
+  /**
+   * The stack's nodeGroup.minSize/maxSize (instances), to replay the design as the stack deploys
+   * it (lib/sizing/pool.ts withinBounds); absent: the design's own bounds.
+   */
+  bounds?: { minSize: number; maxSize: number };
 }
 
 export const POLICY_NAMES = [
@@ -191,12 +197,18 @@ export function policies(
     ladder: c.ladder,
     sizing: { ...c.sizing, ...bounds },
   };
-  const design = designScaling({ ...designInput, types: [c.primary], policy: c.design });
-  const spotDesign = designScaling({
+  let design = designScaling({ ...designInput, types: [c.primary], policy: c.design });
+  let spotDesign = designScaling({
     ...designInput,
     types: c.spotTypes,
     policy: { ...c.design, spot: true },
   });
+  if (c.bounds) {
+    const { minSize, maxSize } = c.bounds;
+    design = withinBounds(design, minSize, maxSize);
+    const u = spotDesign.maxSessions[c.spotTypes[0].instanceType];
+    spotDesign = withinBounds(spotDesign, minSize * u, maxSize * u);
+  }
   const startHour = ((c.trainDays - 1) * MINUTES_PER_DAY) / 60;
   const startInstances = plan.hourly[startHour % 24].instances;
   const od = [instanceType(c, c.primary, false, false)];

@@ -91,6 +91,13 @@ export const INSTANCE_SPECS: Record<string, { vcpus: number; memoryGiB: number }
   "m6i.2xlarge": { vcpus: 8, memoryGiB: 32 },
 };
 
+/**
+ * Spot as a fraction of the on-demand price, for the plan's "with spot" cost and the bench: an
+ * estimate, not a price (spot prices move by pool and hour; AWS publishes their history, not a
+ * list price). Re-check with `aws ec2 describe-spot-price-history` before relying on it.
+ */
+export const SPOT_PRICE_FRACTION_ESTIMATE = 0.4;
+
 /** An instance type's hourly price: the capacity model first (nodes), then INSTANCE_HOURLY. */
 export function instanceHourly(
   instanceType: string,

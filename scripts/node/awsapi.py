@@ -17,6 +17,8 @@
                                            the same, even inside the grace period (a verdict
                                            that waiting cannot change: a boot that failed)
   awsapi.py imds PATH                      prints an instance metadata value (IMDSv2)
+  awsapi.py complete-lifecycle-action HOOK GROUP CONTINUE|ABANDON
+                                           completes this instance's action of a lifecycle hook
 
 Exit status 0 on success, 1 on a failed call (one line on stderr naming the call and AWS's error
 code and message, never a parameter value or a secret), 2 on a usage error.
@@ -33,7 +35,9 @@ client's endpoint_url; LF_IMDS_ENDPOINT is mapped onto botocore's AWS_EC2_METADA
 # retries={"max_attempts": 0}), the Route 53 waiter ResourceRecordSetsChanged with WaiterConfig,
 # botocore.session's get_component/register_component("credential_provider") and
 # CredentialResolver.get_provider("iam-role") (botocore/credentials.py). The health agent
-# imports this module: put_metrics, own_group_name, set_instance_health and TIMEOUT are its API.
+# imports this module: put_metrics, own_group_name, set_instance_health and TIMEOUT are its API;
+# the transcoder lifecycle agent also uses imds_optional and complete_lifecycle_action, the
+# orchestrators' demand publisher put_high_resolution.
 # Wire protocols (service-2.json metadata.protocol, the same in those three): SSM json 1.1, EC2
 # ec2, Auto Scaling and CloudWatch query, Route 53 rest-xml. botocore 1.43.54 and later model
 # CloudWatch as smithy-rpc-v2-cbor first (json and query as alternatives): irrelevant to the
@@ -222,6 +226,37 @@ def route53_upsert(zone, name, ip, ttl, delay=2, attempts=30):
     print("%s -> %s in sync" % (name, ip), file=sys.stderr)
 
 
+def imds_optional(path):
+    """An instance metadata value, or None when the item is absent (HTTP 404): the target
+    lifecycle state before Auto Scaling has set one, spot/instance-action without a notice."""
+    try:
+        return imds(path).strip()
+    except AwsError as e:
+        if str(e).endswith("HTTP 404"):
+            return None
+        raise
+
+
+class NoActiveLifecycleAction(AwsError):
+    """CompleteLifecycleAction for a hook with no action waiting on this instance."""
+
+
+def complete_lifecycle_action(hook, group, result="CONTINUE"):
+    """Completes this instance's action of lifecycle hook `hook` (by instance id: no token)."""
+    if result not in ("CONTINUE", "ABANDON"):
+        raise ValueError("lifecycle action result must be CONTINUE or ABANDON")
+    try:
+        _call("autoscaling", "complete_lifecycle_action", LifecycleHookName=hook,
+              AutoScalingGroupName=group, LifecycleActionResult=result,
+              InstanceId=instance_id())
+    except AwsError as e:
+        # Auto Scaling answers ValidationError "No active Lifecycle Action found with instance
+        # ID ..." when nothing waits (completed already, timed out, or another hook's turn).
+        if "ValidationError" in str(e) and "No active Lifecycle Action" in str(e):
+            raise NoActiveLifecycleAction(str(e))
+        raise
+
+
 def set_instance_health(status, respect_grace_period=True):
     if status not in ("Healthy", "Unhealthy"):
         raise ValueError("health status must be Healthy or Unhealthy")
@@ -238,6 +273,16 @@ def put_metrics(namespace, metrics, dimensions):
     dims = [{"Name": n, "Value": v} for n, v in dimensions]
     _call("cloudwatch", "put_metric_data", Namespace=namespace, MetricData=[
         {"MetricName": n, "Value": float(v), "Unit": u, "Dimensions": dims} for n, v, u in metrics])
+
+
+def put_high_resolution(namespace, data):
+    """CloudWatch PutMetricData with StorageResolution 1 (kept at 1-second resolution, so a
+    10-second period can be read: CloudWatch user guide, "High-resolution metrics"): data as
+    [(name, value, unit, [(dimension, value)])]."""
+    _call("cloudwatch", "put_metric_data", Namespace=namespace, MetricData=[
+        {"MetricName": n, "Value": float(v), "Unit": u, "StorageResolution": 1,
+         "Dimensions": [{"Name": dn, "Value": dv} for dn, dv in dims]}
+        for n, v, u, dims in data])
 
 
 def own_group_name():
@@ -260,6 +305,7 @@ COMMANDS = {
     "set-instance-health": (set_instance_health, 1),
     "set-instance-health-now": (lambda status: set_instance_health(status, False), 1),
     "imds": (lambda p: print(imds(p)), 1),
+    "complete-lifecycle-action": (complete_lifecycle_action, 3),
 }
 
 

@@ -23,8 +23,8 @@ base_setup
 "$LF_ROOT/bin/install-release.sh" "$LF_LIVEPEER_URL" "$LF_LIVEPEER_SHA256" "$LF_ROOT/livepeer" \
   livepeer livepeer_cli
 install -d -m 0700 -o livepeer -g livepeer /var/lib/livepeer
-install_units livepeer-orchestrator.service livepeer-health.service
-systemctl start livepeer-orchestrator.service livepeer-health.service
+install_units livepeer-orchestrator.service livepeer-health.service livepeer-demand.service
+systemctl start livepeer-orchestrator.service livepeer-health.service livepeer-demand.service
 # The metrics agent (a no-op when the fleet names no metrics store). Serving never waits on it.
 "$LF_ROOT/bin/metrics-setup.sh" || log "WARNING: metrics agent setup failed; serving without it"
 log "orchestrator $LF_SLOT up: $LF_SERVICE_ADDR ($LF_PRIVATE_NAME for transcoders) for $LF_ORCH_ADDR"

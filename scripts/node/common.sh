@@ -107,6 +107,21 @@ chain_units() {
   esac
 }
 
+# max_sessions_for TYPE LIST: the -maxSessions LIST ("type=n,type=n", the env's
+# LF_MAX_SESSIONS_BY_TYPE) gives TYPE; fails when it names none, or a number that is not one.
+max_sessions_for() {
+  local type=$1 list=$2 entry
+  local -a entries
+  IFS=, read -r -a entries <<<"$list"
+  for entry in "${entries[@]}"; do
+    if [[ ${entry%%=*} == "$type" && ${entry#*=} =~ ^[1-9][0-9]*$ ]]; then
+      printf '%s\n' "${entry#*=}"
+      return 0
+    fi
+  done
+  return 1
+}
+
 # Installs the fleet's units and enables them (they read /etc/livepeer-fleet/node.env).
 install_units() {
   local u

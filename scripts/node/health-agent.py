@@ -239,7 +239,11 @@ def established_remotes(text, byteorder=sys.byteorder):
 
 def orch_endpoints(a):
     """The orchestrator's (ip, port) pairs, resolved now: its name follows replacements."""
-    host, port = a.orch_host, a.orch_port
+    return endpoints(a.orch_host, a.orch_port)
+
+
+def endpoints(host, port):
+    """(ip, port) pairs of HOST:PORT, resolved now."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as e:
@@ -350,7 +354,22 @@ def orchestrator_faults(a):
     chain_ok, chain = _attempt(head_age, a)
     if not chain_ok:
         return {"livepeer_down": (None, "%s; chain unreadable too (%s): not local" % (detail, chain))}
-    return {"livepeer_down": (True, "%s while the chain answers" % detail)}
+    # go-livepeer does not start while its remote redeemer is unreachable: it dials -redeemerAddr
+    # blocking, with a timeout, and StartLivepeer returns on failure (server/redeemer.go
+    # NewRedeemerClient: grpc.WithBlock; cmd/livepeer/starter/starter.go). A redeemer outage on
+    # the chain node is then not this instance's fault, and replacing it would not help.
+    if a.redeemer_addr:
+        host, _, port = a.redeemer_addr.rpartition(":")
+        try:
+            accepts = port_accepts(a, endpoints(host.strip("[]"), int(port)))
+        except CheckFailed as e:
+            accepts, why = False, str(e)
+        else:
+            why = "%s does not accept connections" % a.redeemer_addr
+        if not accepts:
+            return {"livepeer_down": (None, "%s; redeemer unreachable too (%s): not local"
+                                      % (detail, why))}
+    return {"livepeer_down": (True, "%s while the chain and the redeemer answer" % detail)}
 
 
 def transcoder_faults(a):
@@ -617,6 +636,8 @@ def parse(argv=None):
     p.add_argument("--status-url", help="go-livepeer's CLI /status")
     p.add_argument("--min-transcoders", type=int, help="registered transcoders needed")
     p.add_argument("--orch-addr", type=_host_port, help="the orchestrator a transcoder serves")
+    p.add_argument("--redeemer-addr", type=_host_port,
+                   help="the remote redeemer an orchestrator needs to start (-redeemerAddr)")
     p.add_argument("--gpu", action="store_true",
                    help="transcoder: GPU instance, so nvidia-smi must list a GPU (a CPU one has none)")
     p.add_argument("--nvidia-smi", default="nvidia-smi", help="nvidia-smi to ask (path or name)")

@@ -159,7 +159,7 @@ export function readyAccount(c = config()): Account {
     parameters: Object.fromEntries(
       requiredParameters(c, true).map((p) => [p.name, ["SecureString", ALIAS]]),
     ),
-    quotas: { [QUOTAS.elasticIps.code]: 10, [QUOTAS.gAndVtVcpus.code]: 64 },
+    quotas: { [QUOTAS.elasticIps.code]: 10, [QUOTAS.gAndVtVcpus.code]: 160 },
     defaults: {},
     addresses: [],
     offered: ["g4dn.xlarge", "r7i.2xlarge", "c6in.large"].flatMap((t) =>

@@ -46,6 +46,12 @@ export class LivepeerStandIn {
   gauges: Record<string, number> = {};
   /** false: samples without labels, as an exporter without node tags would write them. */
   labelled = true;
+  /**
+   * Counters and histograms /metrics exposes besides the gauges, as sample lines in go-livepeer's
+   * form (its opencensus Prometheus exporter: `name{labels} value`), e.g.
+   * livepeer_segment_transcoded_total{profiles="P240p30fps16x9,P360p30fps16x9",...} 12.
+   */
+  series: string[] = [];
   tlsPort = 0;
   cliPort = 0;
   private servers: (http.Server | https.Server)[] = [];
@@ -101,6 +107,7 @@ export class LivepeerStandIn {
     for (const [name, value] of Object.entries(this.gauges)) {
       lines.push(`# HELP ${name} ${name}`, `# TYPE ${name} gauge`, `${name}${labels} ${value}`);
     }
+    lines.push(...this.series);
     return `${lines.join("\n")}\n`;
   }
 

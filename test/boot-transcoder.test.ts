@@ -1,0 +1,70 @@
+// boot-transcoder.sh's choice of -maxSessions, for real in bash: common.sh's max_sessions_for
+// reads the instance's own type from LF_MAX_SESSIONS_BY_TYPE (the pool's types, rendered by
+// lib/runtime/values.ts maxSessionsByType) and fails, rather than guess, for a type it does not
+// list or a value that is not a positive whole number.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { NODE_DIR } from "./helpers/node-runtime";
+import { requireTools } from "./helpers/tools";
+import { fixtureDesign } from "./fixtures/region";
+import { maxSessionsByType } from "../lib/runtime/values";
+
+function maxSessionsFor(type: string, list: string): { code: number; out: string } {
+  const r = spawnSync(
+    "bash",
+    [
+      "-c",
+      `set -euo pipefail; . "$1"; max_sessions_for "$2" "$3"`,
+      "bash",
+      path.join(NODE_DIR, "common.sh"),
+      type,
+      list,
+    ],
+    { encoding: "utf8" },
+  );
+  return { code: r.status ?? -1, out: r.stdout.trim() };
+}
+
+describe("boot-transcoder.sh: -maxSessions by the instance's own type (bash)", function () {
+  before(function () {
+    requireTools(this, "bash");
+  });
+
+  it("picks the instance type's number from the rendered list", function () {
+    const spot = fixtureDesign({
+      nodeGroup: { spot: true },
+      capacityModel: {
+        "g5.xlarge": {
+          pixelsPerSecond: 3e9,
+          pixelsSource: "fixture: a round number for tests",
+          hourlyUsd: { default: 1.006 },
+          priceSource: "fixture: a round number for tests",
+        },
+      },
+    });
+    const list = maxSessionsByType(spot);
+    expect(list).to.equal("g4dn.xlarge=17,g5.xlarge=26");
+    expect(maxSessionsFor("g4dn.xlarge", list)).to.deep.equal({ code: 0, out: "17" });
+    expect(maxSessionsFor("g5.xlarge", list)).to.deep.equal({ code: 0, out: "26" });
+  });
+
+  it("fails for a type the list does not name (no prefix match), or a value that is not a count", function () {
+    const list = "g4dn.xlarge=17,g5.xlarge=26";
+    expect(maxSessionsFor("g6.xlarge", list).code).to.equal(1);
+    expect(maxSessionsFor("g4dn.xlarge2", list).code).to.equal(1);
+    expect(maxSessionsFor("g4dn", list).code).to.equal(1);
+    expect(maxSessionsFor("g4dn.xlarge", "g4dn.xlarge=0").code).to.equal(1);
+    expect(maxSessionsFor("g4dn.xlarge", "g4dn.xlarge=1x").code).to.equal(1);
+    expect(maxSessionsFor("g4dn.xlarge", "").code).to.equal(1);
+  });
+
+  it("is what the boot script uses, and it stops the boot on a miss", function () {
+    const boot = fs.readFileSync(path.join(NODE_DIR, "boot-transcoder.sh"), "utf8");
+    expect(boot).to.include('type=$(retry 5 2 "$api" imds meta-data/instance-type)');
+    expect(boot).to.match(
+      /sessions=\$\(max_sessions_for "\$type" "\$LF_MAX_SESSIONS_BY_TYPE"\) \|\|\n\s+die /,
+    );
+  });
+});
