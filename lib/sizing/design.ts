@@ -35,14 +35,7 @@ import {
   DEMAND_PUBLISH_SECONDS,
   UNIT_DIMENSION,
 } from "../demand/metrics";
-import {
-  HOURS,
-  Rendition,
-  ScheduledAction,
-  SizingPolicy,
-  planCapacity,
-  sessionsPerNode,
-} from "./planner";
+import { HOURS, Rendition, SizingPolicy, planCapacity, sessionsPerNode } from "./planner";
 
 export interface PoolType {
   instanceType: string;
@@ -186,8 +179,6 @@ export interface ScalingDesign {
     overrides: { instanceType: string; weightedCapacity: string }[];
     capacityRebalance: true;
   };
-  /** The hourly planner's actions, for the first day before predictive scaling has 24 h of data. */
-  firstDaySchedule: ScheduledAction[];
   notes: string[];
 }
 
@@ -328,10 +319,6 @@ export function designScaling(input: DesignInput): ScalingDesign {
         defaultResult: "CONTINUE",
       },
     ],
-    firstDaySchedule: plan.scheduledActions.map((a) => ({
-      ...a,
-      minSize: a.minSize * (weighted ? primary : 1),
-    })),
     notes: [],
   };
   if (weighted) {

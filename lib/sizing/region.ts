@@ -4,14 +4,13 @@
 //
 // How the planner relates to nodeGroup.minSize/maxSize: they are the policy's bounds. Every
 // planned hour is >= minSize; an hour that needs more than maxSize is a config error (raise
-// maxSize). The ASG's maximum is maxSize, so target tracking can still scale above the schedule
-// when demand beats the profile; the ASG's minimum moves hour by hour with the schedule.
+// maxSize). The plan is the offline table and the bounds check; the deployed group is moved by
+// its predictive and target-tracking policies within these bounds (lib/sizing/design.ts).
 import type { RegionConfig } from "../config/schema";
 import { SIZING_DEFAULTS, type InstanceCapacity } from "../config/sizing-schema";
 import {
   CapacityPlan,
   HOURS,
-  ScheduledAction,
   planCapacity,
   sessionsPerNode,
   streamPixelsPerSecond,
@@ -29,12 +28,11 @@ export interface RegionSizing {
   maxSessions?: number;
   /** Target-tracking value (average CurrentSessions per node); absent without a capacity model. */
   targetSessionsPerNode?: number;
-  /** The ASG's min/max as created; with a schedule, the schedule moves the min afterwards. */
+  /** The ASG's min/max as created (the scaling policies move the desired count within them). */
   minSize: number;
   maxSize: number;
   /** The ASG's desired count at creation: the plan's busiest hour, so day one is never short. */
   initialDesired: number;
-  scheduledActions: ScheduledAction[];
   /** UTC hour for snapshots and the chain-node restart: the quietest hour of the profile. */
   maintenanceHourUtc: number;
 }
@@ -51,7 +49,6 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     minSize: c.nodeGroup.minSize,
     maxSize: c.nodeGroup.maxSize,
     initialDesired: c.nodeGroup.minSize,
-    scheduledActions: [],
     // An explicit maintenance.hourUtc wins; else the plan's quietest hour (below); else 4.
     maintenanceHourUtc: c.maintenance.hourUtc ?? SIZING_DEFAULTS.maintenanceHourUtc,
     // An explicit nodeGroup.maxSessions wins over the capacity model's.
@@ -82,7 +79,6 @@ export function regionSizing(c: RegionConfig): RegionSizing {
     minSize: plan.minSize,
     maxSize: plan.maxSize,
     initialDesired: Math.max(...plan.hourly.map((h) => h.instances)),
-    scheduledActions: plan.scheduledActions,
     maintenanceHourUtc: c.maintenance.hourUtc ?? plan.maintenanceHourUtc,
   };
 }
