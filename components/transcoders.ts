@@ -252,7 +252,7 @@ export class Transcoders extends pulumi.ComponentResource {
             }
           : { launchTemplate: template }),
         // Stopped transcoders, started in 1-2 minutes instead of booted in 3-6 (no spot only:
-        // AWS refuses a warm pool on a group with a mixed instances policy or spot).
+        // the design does not combine them, lib/sizing/design.ts).
         ...(pool?.warmPool ? { warmPool: pool.warmPool } : {}),
         // Instance-local health only: EC2 status plus the agent's SetInstanceHealth for a dead
         // GPU or go-livepeer. Nothing about the chain or an orchestrator can replace the pool.

@@ -68,3 +68,24 @@ describe("boot-transcoder.sh: -maxSessions by the instance's own type (bash)", f
     );
   });
 });
+
+describe("boot-transcoder.sh: the lifecycle agent starts last", function () {
+  // On an instance being warmed for the warm pool, the lifecycle agent completes the launch hook
+  // at once and Auto Scaling then stops the instance; user data does not run again when it
+  // starts from the pool. So every install step (the metrics agent's apt-get included) must be
+  // done before the agent starts.
+  it("starts the lifecycle agent after every other boot step; only the final log line follows", function () {
+    const lines = fs
+      .readFileSync(path.join(NODE_DIR, "boot-transcoder.sh"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    const start = lines.findIndex(
+      (l) => l.startsWith("systemctl start") && l.includes("livepeer-lifecycle.service"),
+    );
+    expect(start, "systemctl start ... livepeer-lifecycle.service").to.be.greaterThan(0);
+    expect(lines.findIndex((l) => l.includes("metrics-setup.sh"))).to.be.within(0, start - 1);
+    expect(lines.findIndex((l) => l.includes("install-release.sh"))).to.be.within(0, start - 1);
+    expect(lines.slice(start + 1).every((l) => /^log /.test(l))).to.equal(true);
+  });
+});

@@ -359,6 +359,27 @@ describe("demand publisher (go-livepeer, journalctl, IMDS and CloudWatch stand-i
     ).to.equal(true);
   });
 
+  it("before go-livepeer's first session (no current-sessions series yet): 0 served while its capacity is known, nothing without it", async function () {
+    // go-livepeer records livepeer_current_sessions_total only when a session starts or ends
+    // (core/orchestrator.go, monitor.CurrentSessions): a quiet new region must still give the
+    // utilisation a datapoint, or target tracking never scales in.
+    livepeer.gauges = { livepeer_max_sessions_total: 27 };
+    start();
+    await afterPuts(2);
+    expect(named(DEMAND_METRICS.servedSessions).map((d) => d.value)).to.include(0);
+    expect(named(DEMAND_METRICS.servedSessions).every((d) => d.value === 0)).to.equal(true);
+    expect(named(DEMAND_METRICS.poolCapacitySessions).map((d) => d.value)).to.include(27);
+    await proc?.stop();
+    proc = undefined;
+    cw.calls = [];
+    // No transcoder registered and no gauge at all: unknown stays unknown.
+    livepeer.gauges = {};
+    start();
+    await afterPuts(2);
+    expect(named(DEMAND_METRICS.servedSessions)).to.deep.equal([]);
+    expect(named(DEMAND_METRICS.poolCapacitySessions)).to.deep.equal([]);
+  });
+
   it("with the journal unreadable: sessions and capacity still, no refusal datapoint (unknown is not zero)", async function () {
     const p = start({ journalctl: path.join(dir, "no-such-journalctl") });
     await afterPuts(3);

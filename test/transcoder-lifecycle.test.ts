@@ -61,6 +61,8 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
   let health: http.Server;
   let healthUrl = "";
   let healthy = false;
+  /** The 503 body: the health agent's run_checks report names its failed checks, sorted. */
+  let failed: string[] = [];
   let dir: string;
   let systemd: string;
   let state: string;
@@ -108,7 +110,12 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
       // operation's output shape has a resultWrapper): a blank body makes the stand-in write it.
       return " ";
     });
-    const h = await listen((_req, res) => void res.writeHead(healthy ? 200 : 503).end("{}"));
+    const h = await listen(
+      (_req, res) =>
+        void res
+          .writeHead(healthy ? 200 : 503)
+          .end(JSON.stringify(healthy ? { status: "ok", failed: [] } : { status: "fail", failed })),
+    );
     health = h.server;
     healthUrl = `http://127.0.0.1:${h.port}/healthz`;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "lf-lifecycle-"));
@@ -122,6 +129,7 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
     waiting = new Set();
     failNext = undefined;
     healthy = false;
+    failed = ["livepeer", "orchestrator"];
     autoscaling.calls = [];
     delete imds.values[TARGET];
     delete imds.values[SPOT];
@@ -145,6 +153,7 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
     const args = [
       path.join(NODE_DIR, "transcoder-lifecycle.py"),
       ...["--health-url", healthUrl, "--unit", UNIT, "--interval", "1", "--once"],
+      ...["--link-wait-polls", "3"],
       ...["--state-dir", state, "--systemctl", path.join(dir, "systemctl"), "--aws-timeout", "5"],
       ...(hooks.launch ? ["--launch-hook", LAUNCH] : []),
       ...(hooks.drain ? ["--drain-hook", DRAIN] : []),
@@ -217,6 +226,38 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
     await poll();
     expect(completions.map((c) => [c.hook, c.result])).to.deep.equal([[LAUNCH, "CONTINUE"]]);
     expect(completions[0].systemctlBefore).to.include(`start ${UNIT}`);
+  });
+
+  it("in service, ready but its orchestrator unreachable: completes the launch hook after --link-wait-polls polls in a row, not before", async function () {
+    // Abandoning would relaunch every new transcoder of the AZ while its orchestrator is down.
+    imds.values[TARGET] = "InService";
+    waiting.add(LAUNCH);
+    failed = ["orchestrator"];
+    await poll();
+    await poll();
+    expect(completions).to.deep.equal([]);
+    // A poll where go-livepeer is not answering either breaks the run.
+    failed = ["livepeer", "orchestrator"];
+    const broken = await poll();
+    expect(broken.status).to.include({ link_waits: 0 });
+    failed = ["orchestrator"];
+    await poll();
+    await poll();
+    expect(completions).to.deep.equal([]);
+    const third = await poll();
+    expect(third.out).to.match(/completing the launch hook on local readiness/);
+    expect(completions.map((c) => [c.hook, c.result])).to.deep.equal([[LAUNCH, "CONTINUE"]]);
+    // Done: later polls neither count nor complete again.
+    await poll();
+    expect(completions).to.have.length(1);
+  });
+
+  it("in service but not ready on its own (no GPU): never completes the launch hook, whose ABANDON replaces it", async function () {
+    imds.values[TARGET] = "InService";
+    waiting.add(LAUNCH);
+    failed = ["gpu", "orchestrator"];
+    for (let i = 0; i < 5; i++) await poll();
+    expect(completions).to.deep.equal([]);
   });
 
   it("scale-in: stops go-livepeer first, then completes the drain hook", async function () {

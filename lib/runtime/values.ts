@@ -250,6 +250,13 @@ export interface TranscoderIds {
 
 /** Seconds between the lifecycle agent's reads of the instance's target lifecycle state. */
 export const LIFECYCLE_POLL_SECONDS = 5;
+/**
+ * How long a new transcoder that is ready on its own but not connected to its orchestrator waits
+ * before its launch hook is completed anyway (the orchestrator is down or being replaced; the
+ * transcoder reconnects by itself, server/ot_rpc.go RunTranscoder). Well inside the hook's
+ * heartbeat (2 x cold boot), after a healthy registration's few seconds.
+ */
+export const LIFECYCLE_LINK_WAIT_SECONDS = 180;
 
 /**
  * Each pool type's -maxSessions, "type=n,type=n": the transcoder picks its own at boot by its
@@ -289,9 +296,11 @@ export function transcoderEnv(d: RegionDesign, ids: TranscoderIds): Env {
     [
       "LF_LIFECYCLE_ARGS",
       // The health agent's verdict is "registered": go-livepeer up and connected to its
-      // orchestrator (and a GPU visible); the launch hook is completed only then.
+      // orchestrator (and a GPU visible); the launch hook is completed then, or on local
+      // readiness alone once the orchestrator has been unreachable for the link wait.
       `--health-url http://127.0.0.1:${c.livepeer.healthPort}/healthz ` +
-        `--unit ${UNITS.transcoder} --interval ${LIFECYCLE_POLL_SECONDS}` +
+        `--unit ${UNITS.transcoder} --interval ${LIFECYCLE_POLL_SECONDS} ` +
+        `--link-wait-polls ${Math.ceil(LIFECYCLE_LINK_WAIT_SECONDS / LIFECYCLE_POLL_SECONDS)}` +
         (ids.hookNames?.launch ? ` --launch-hook ${ids.hookNames.launch}` : "") +
         (ids.hookNames?.drain ? ` --drain-hook ${ids.hookNames.drain}` : ""),
     ],

@@ -23,9 +23,12 @@
 //    0.7 x target), e.g. aws-samples/amazon-aurora-labs-for-mysql#3, aws/containers-roadmap#638.
 //  - Warm pools: instances kept Stopped pay only for their volumes; the pool holds
 //    max(MinSize, MaxGroupPreparedCapacity - desired); ReuseOnScaleIn returns instances to it
-//    (ec2-auto-scaling-warm-pools.md). A warm pool cannot be added to a group with a mixed
-//    instances policy or one that launches Spot Instances (ec2-auto-scaling-warm-pools.md,
-//    Limitations; API_PutWarmPool): with spot on there is no warm pool.
+//    (ec2-auto-scaling-warm-pools.md). PutWarmPool's documentation in botocore 1.29 (Debian's
+//    python3-botocore) says it "cannot be called on an Auto Scaling group that has a mixed
+//    instances policy or a launch template or launch configuration that requests Spot
+//    Instances"; botocore 1.43's no longer has that sentence, so AWS may have lifted it. The
+//    design does not combine them (untested here; a stopped spot instance would also come back
+//    only as spot capacity allows): with spot on there is no warm pool.
 //  - Spot: a two-minute interruption notice (EC2 user guide, "Spot Instance interruption
 //    notices"); with instance weights, desired capacity and OnDemandBaseCapacity count weighted
 //    units (ec2-auto-scaling-mixed-instances-groups-instance-weighting.md).
@@ -334,9 +337,7 @@ export function designScaling(input: DesignInput): ScalingDesign {
       })),
       capacityRebalance: true,
     };
-    design.notes.push(
-      "no warm pool: AWS does not allow one on a group with a mixed instances policy or spot",
-    );
+    design.notes.push("no warm pool with spot: the design does not combine them (docs/sizing.md)");
   } else {
     design.warmPool = {
       poolState: "Stopped",

@@ -43,8 +43,11 @@ install -d -m 0700 -o livepeer -g livepeer /var/lib/livepeer
 # at this boot and at every later start from the warm pool.
 install -m 0644 "$LF_ROOT/units/livepeer-transcoder.service" /etc/systemd/system/
 install_units livepeer-health.service livepeer-lifecycle.service
-systemctl start livepeer-health.service livepeer-lifecycle.service
 # The metrics agent (a no-op when the fleet names no metrics store). Serving never waits on it,
 # and it never starts go-livepeer: only the lifecycle agent does.
 "$LF_ROOT/bin/metrics-setup.sh" || log "WARNING: metrics agent setup failed; serving without it"
+# The lifecycle agent starts last: on an instance being warmed it completes the launch hook at
+# once, and Auto Scaling then stops the instance. Anything still installing would be cut off
+# mid-way (user data does not run again when a warm-pool instance starts).
+systemctl start livepeer-health.service livepeer-lifecycle.service
 log "transcoder ready in $az ($type): works for $target with -maxSessions $sessions once in service"

@@ -267,8 +267,15 @@ class Publisher:
     def datapoints(self, text, now):
         unit = [tuple(self.a.dimension)]
         data = []
-        for metric, flag in ((SERVED, "metric_served"), (CAPACITY, "metric_capacity")):
-            v = total(text, metric)
+        served, capacity = total(text, SERVED), total(text, CAPACITY)
+        if served is None and capacity is not None:
+            # go-livepeer records its current-sessions gauge only when a session starts or ends
+            # (core/orchestrator.go: getSegmentChan and endTranscodingSession call
+            # monitor.CurrentSessions): before its first session there is no series. With its
+            # capacity known that is 0 served, not unknown; else a quiet new region has no
+            # utilisation datapoint and target tracking never scales in.
+            served = 0.0
+        for flag, v in (("metric_served", served), ("metric_capacity", capacity)):
             if v is not None:
                 data.append((getattr(self.a, flag), v, "Count", unit))
         n, gauge = self.refused(now)

@@ -8,9 +8,15 @@ Every --interval seconds it reads the instance's target lifecycle state from ins
   InService           starts --unit (go-livepeer -transcoder) unless active, and with --launch-hook,
                       completes that hook (CONTINUE) as soon as --health-url answers 200: the
                       health agent's verdict that go-livepeer is up, connected to its
-                      orchestrator, and sees its GPU. A transcoder that never gets there is
-                      left to the hook's heartbeat timeout, whose default result (ABANDON) makes
-                      Auto Scaling replace the instance.
+                      orchestrator, and sees its GPU. When the only failing check stays the
+                      orchestrator link for --link-wait-polls polls in a row (its orchestrator
+                      down, replaced or its AZ out), it completes the hook on local readiness
+                      all the same: abandoning would relaunch every new transcoder of the AZ
+                      until the orchestrator is back, and a link fault that is this instance's
+                      own (a stale secret) is the health agent's to report (SetInstanceHealth).
+                      A transcoder that is not even locally ready (no GPU, go-livepeer not
+                      answering, or no agent at all) is left to the hook's heartbeat timeout,
+                      whose default result (ABANDON) makes Auto Scaling replace the instance.
   Warmed:*            (entering the warm pool) never starts --unit; stops it if it ran this boot
                       (scale-in back into the pool), then completes the hook Auto Scaling waits
                       on there: --drain-hook after serving this boot, else --launch-hook.
@@ -82,10 +88,11 @@ class Agent:
             with open(self.path) as f:
                 doc = json.load(f)
             if isinstance(doc, dict):
-                return {"served": bool(doc.get("served")), "done": list(doc.get("done") or [])}
+                return {"served": bool(doc.get("served")), "done": list(doc.get("done") or []),
+                        "link_waits": int(doc.get("link_waits") or 0)}
         except (OSError, ValueError):
             pass
-        return {"served": False, "done": []}
+        return {"served": False, "done": [], "link_waits": 0}
 
     def _save(self):
         tmp = self.path + ".tmp"
@@ -98,6 +105,7 @@ class Agent:
         with open(tmp, "w") as f:
             json.dump({"polls": self.polls, "target": self.last_target,
                        "served": self.state["served"], "done": self.state["done"],
+                       "link_waits": self.state["link_waits"],
                        "last_error": self.last_error}, f)
         os.replace(tmp, self.status_path)
 
@@ -134,12 +142,35 @@ class Agent:
 
     # --- lifecycle hooks ------------------------------------------------------------------------
 
-    def healthy(self):
+    def readiness(self):
+        """"registered" (200), "local" (503 naming only the orchestrator link as failed: this
+        instance is ready, its orchestrator is not reachable) or "not"."""
         try:
             with urllib.request.urlopen(self.a.health_url, timeout=2) as r:
-                return r.status == 200
+                return "registered" if r.status == 200 else "not"
+        except urllib.error.HTTPError as e:
+            try:
+                failed = json.loads(e.read().decode()).get("failed")
+            except (OSError, ValueError, AttributeError):
+                return "not"
+            return "local" if e.code == 503 and failed == ["orchestrator"] else "not"
         except (urllib.error.URLError, OSError):
-            return False
+            return "not"
+
+    def launch_ready(self):
+        """Whether to complete the launch hook now (target InService)."""
+        r = self.readiness()
+        if r == "registered":
+            return True
+        waits = self.state["link_waits"] + 1 if r == "local" else 0
+        if waits != self.state["link_waits"]:
+            self.state["link_waits"] = waits
+            self._save()
+        if waits >= self.a.link_wait_polls:
+            log("ready but not connected to its orchestrator for %d polls: completing the launch "
+                "hook on local readiness (it reconnects by itself)" % waits)
+            return True
+        return False
 
     def complete(self, target, hook, other=None):
         key = "%s|%s" % (target, hook)
@@ -173,7 +204,8 @@ class Agent:
             return
         if target == "InService":
             self.start()
-            if self.a.launch_hook and self.healthy():
+            if (self.a.launch_hook and "%s|%s" % (target, self.a.launch_hook) not in
+                    self.state["done"] and self.launch_ready()):
                 self.complete(target, self.a.launch_hook)
         elif target in ("Terminated", WARM_PREFIX + "Terminated"):
             self.stop("target %s" % target)
@@ -214,6 +246,9 @@ def parse(argv=None):
     p.add_argument("--interval", type=float, required=True, help="seconds between polls")
     p.add_argument("--launch-hook", help="the group's EC2_INSTANCE_LAUNCHING hook, if any")
     p.add_argument("--drain-hook", help="the group's EC2_INSTANCE_TERMINATING hook, if any")
+    p.add_argument("--link-wait-polls", type=int, required=True,
+                   help="polls in a row with only the orchestrator link failing before the launch "
+                        "hook is completed on local readiness")
     p.add_argument("--state-dir", default="/run/livepeer-lifecycle")
     p.add_argument("--systemctl", default="systemctl")
     p.add_argument("--aws-timeout", type=float, default=5.0, help="per AWS call, seconds")
@@ -223,6 +258,8 @@ def parse(argv=None):
     a = p.parse_args(argv)
     if a.interval <= 0:
         p.error("--interval must be positive")
+    if a.link_wait_polls < 1:
+        p.error("--link-wait-polls must be at least 1")
     return a
 
 
