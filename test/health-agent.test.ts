@@ -152,6 +152,7 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
   }
 
   const setInstanceHealth = () => autoscaling.signed("SetInstanceHealth");
+  const TARGET_STATE = "meta-data/autoscaling/target-lifecycle-state";
 
   /**
    * Waits for N+2 completed checks of a fault that stays. The watcher's own snapshot must show
@@ -457,6 +458,24 @@ describe("health agent in its three modes (local chain; go-livepeer, IMDS and Au
       expect(agents[0].out).to.match(
         /instance-local fault: orchestrator_link for 3 consecutive checks/,
       );
+    });
+
+    it("in Standby (instance metadata's target lifecycle state): a fault is logged, never reported", async function () {
+      // go-livepeer is stopped on purpose there (the lifecycle agent); an Unhealthy mark would
+      // have Auto Scaling replace the instance when the operator puts it back in service.
+      imds.values[TARGET_STATE] = "Standby";
+      try {
+        await connect();
+        const url = await transcoder({ smi: smiNone, watch: WATCH });
+        const f = await afterChecks(url, N + 2);
+        expect(f.reports).to.equal(0);
+        expect(setInstanceHealth()).to.deep.equal([]);
+        expect(agents[0].out).to.match(
+          /instance-local fault: gpu for 3 consecutive checks .*not reported: target lifecycle state is Standby/,
+        );
+      } finally {
+        delete imds.values[TARGET_STATE];
+      }
     });
 
     it("not connected because the orchestrator's port is closed: not local, no SetInstanceHealth", async function () {

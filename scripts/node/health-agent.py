@@ -435,6 +435,21 @@ class FaultWatcher:
     def report(self, due):
         why = "; ".join("%s for %d consecutive checks (%s)" % (n, self.streaks[n],
                                                                  self.details[n]) for n in due)
+        # Only an instance Auto Scaling keeps in service is reported. In Standby (an operator
+        # looking at it), leaving service or being warmed, go-livepeer is stopped on purpose
+        # (the transcoder's lifecycle agent does that), and an Unhealthy mark would have the
+        # instance replaced when it comes back. Absent (404) or unreadable: report as usual.
+        try:
+            target = awsapi.imds_optional("meta-data/autoscaling/target-lifecycle-state")
+        except Exception as e:
+            target = None
+            log("target lifecycle state unreadable (%s): reporting" % " ".join(str(e).split())[:200])
+        if target is not None and target != "InService":
+            log("instance-local fault: %s; not reported: target lifecycle state is %s" % (why, target))
+            with self.lock:
+                for n in due:
+                    self.streaks[n] = 0
+            return
         log("instance-local fault: %s; telling Auto Scaling this instance is Unhealthy" % why)
         try:
             awsapi.set_instance_health("Unhealthy")
