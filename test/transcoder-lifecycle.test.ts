@@ -21,8 +21,8 @@ import {
   awsEnv,
   requireBoto3,
 } from "./helpers/aws-stand-ins";
-import { NODE_DIR } from "./helpers/node-runtime";
-import { listen } from "./helpers/net";
+import { NODE_DIR, Proc, startAgent } from "./helpers/node-runtime";
+import { freePort, listen } from "./helpers/net";
 import { requireTools } from "./helpers/tools";
 
 const TARGET = "meta-data/autoscaling/target-lifecycle-state";
@@ -348,5 +348,87 @@ describe("transcoder lifecycle agent (IMDS, Auto Scaling, health and systemctl s
     });
     expect(r.status).to.equal(2);
     expect(r.stderr).to.match(/--health-url.*--unit.*--interval/);
+  });
+
+  it("refuses --link-wait-polls that is not a whole number of at least 1, starting nothing", async function () {
+    const { spawnSync } = await import("node:child_process");
+    for (const bad of ["0", "-3", "2.5", "soon"]) {
+      const r = spawnSync(
+        SYSTEM_PYTHON,
+        [
+          path.join(NODE_DIR, "transcoder-lifecycle.py"),
+          ...["--health-url", healthUrl, "--unit", UNIT, "--interval", "1"],
+          ...["--systemctl", path.join(dir, "systemctl"), "--link-wait-polls", bad],
+        ],
+        { encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } },
+      );
+      expect(r.status, bad).to.equal(2);
+      expect(r.stderr, bad).to.match(/--link-wait-polls/);
+    }
+    expect(calls()).to.deep.equal([]);
+  });
+
+  describe("reading the real health agent's /healthz (transcoder mode)", function () {
+    // The lifecycle agent's "ready on its own" is the health agent's 503 naming only the
+    // orchestrator check; this runs both for real, so a change to the agent's report that the
+    // lifecycle agent would misread fails here.
+    let cli: http.Server | undefined;
+    let agent: Proc | undefined;
+    let saved = "";
+    async function realAgent(statusUrl: string): Promise<void> {
+      const closed = await freePort(); // nothing listens: the orchestrator is down
+      const started = await startAgent(
+        [
+          ...["--mode", "transcoder", "--status-url", statusUrl],
+          ...["--orch-addr", `127.0.0.1:${closed}`],
+          // The fault watcher's first check has no streak to report; no later check runs here.
+          ...["--fault-interval", "3600", "--fault-checks", "3"],
+        ],
+        awsEnv(imds, { AUTOSCALING: autoscaling }),
+      );
+      agent = started.proc;
+      saved = healthUrl;
+      healthUrl = started.url;
+    }
+    afterEach(async function () {
+      await agent?.stop();
+      agent = undefined;
+      if (saved) healthUrl = saved;
+      saved = "";
+      cli?.closeAllConnections();
+      await new Promise((r) => (cli ? cli.close(r) : r(undefined)));
+      cli = undefined;
+    });
+
+    it("go-livepeer answering, orchestrator unreachable: completes the launch hook after the link wait", async function () {
+      // go-livepeer's CLI /status (common.NodeStatus as JSON).
+      const c = await listen(
+        (_req, res) =>
+          void res
+            .writeHead(200, { "Content-Type": "application/json" })
+            .end(JSON.stringify({ Version: "0.9.1" })),
+      );
+      cli = c.server;
+      await realAgent(`http://127.0.0.1:${c.port}/status`);
+      imds.values[TARGET] = "InService";
+      waiting.add(LAUNCH);
+      await poll();
+      await poll();
+      expect(completions).to.deep.equal([]);
+      const third = await poll();
+      expect(third.status).to.include({ link_waits: 3 });
+      expect(completions.map((x) => [x.hook, x.result])).to.deep.equal([[LAUNCH, "CONTINUE"]]);
+    });
+
+    it("go-livepeer's CLI not answering either: never completes (the hook's ABANDON replaces it)", async function () {
+      await realAgent(`http://127.0.0.1:${await freePort()}/status`);
+      imds.values[TARGET] = "InService";
+      waiting.add(LAUNCH);
+      for (let i = 0; i < 4; i++) {
+        const r = await poll();
+        expect(r.status).to.include({ link_waits: 0 });
+      }
+      expect(completions).to.deep.equal([]);
+    });
   });
 });

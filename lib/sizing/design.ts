@@ -26,7 +26,9 @@
 //    (ec2-auto-scaling-warm-pools.md). PutWarmPool's documentation in botocore 1.29 (Debian's
 //    python3-botocore) says it "cannot be called on an Auto Scaling group that has a mixed
 //    instances policy or a launch template or launch configuration that requests Spot
-//    Instances"; botocore 1.43's no longer has that sentence, so AWS may have lifted it. The
+//    Instances"; botocore 1.43's no longer has that sentence: AWS announced warm pools for mixed
+//    instances policies in November 2025 (aws.amazon.com/about-aws/whats-new/2025/11/
+//    ec2-auto-scaling-warm-pool-mixed-instances-policies, cited in kubernetes/kops#17799). The
 //    design does not combine them (untested here; a stopped spot instance would also come back
 //    only as spot capacity allows): with spot on there is no warm pool.
 //  - Spot: a two-minute interruption notice (EC2 user guide, "Spot Instance interruption

@@ -439,6 +439,9 @@ class FaultWatcher:
         # looking at it), leaving service or being warmed, go-livepeer is stopped on purpose
         # (the transcoder's lifecycle agent does that), and an Unhealthy mark would have the
         # instance replaced when it comes back. Absent (404) or unreadable: report as usual.
+        # The item holds the steady state the instance is moving to: InService, Terminated,
+        # Detached, Standby or Warmed:* (EC2 Auto Scaling user guide, "Retrieve the target
+        # lifecycle state through instance metadata").
         try:
             target = awsapi.imds_optional("meta-data/autoscaling/target-lifecycle-state")
         except Exception as e:
